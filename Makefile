@@ -1,0 +1,129 @@
+# nsisolate: one non-recursive GNU Makefile.
+#
+#   make                 build/pam_nsisolate.so, build/nsisolate-helper, build/nsisolate
+#   make check           every test suite (root needed for the PAM, end-to-end and attack suites)
+#   make check-unit      cmocka unit tests only
+#   make sanitize        unit and PAM-level tests built with ASan+UBSan
+#   make install         honours DESTDIR PREFIX PAMDIR LIBEXECDIR SBINDIR SYSCONFDIR MANDIR
+#   make format-check    clang-format --dry-run --Werror over the sources
+#
+# WERROR=1 turns warnings into errors (CI does this).
+
+PREFIX      ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+SBINDIR     ?= $(EXEC_PREFIX)/sbin
+LIBEXECDIR  ?= $(EXEC_PREFIX)/libexec
+SYSCONFDIR  ?= /etc
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+RUNDIR      ?= /run/nsisolate
+STATEDIR    ?= /var/lib/nsisolate
+MULTIARCH   ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+# PAM only looks in its own directory, whatever PREFIX is.
+PAMDIR      ?= $(if $(MULTIARCH),/usr/lib/$(MULTIARCH)/security,/usr/lib/security)
+DESTDIR     ?=
+VERSION     := 0.1.0
+
+HELPER_PATH ?= $(LIBEXECDIR)/nsisolate/nsisolate-helper
+CONF_PATH   ?= $(SYSCONFDIR)/security/nsisolate.conf
+
+BUILD ?= build
+O     := $(BUILD)/obj
+
+PKG_CONFIG ?= pkg-config
+CONFUSE_CFLAGS := $(shell $(PKG_CONFIG) --cflags libconfuse 2>/dev/null)
+CONFUSE_LIBS   := $(shell $(PKG_CONFIG) --libs libconfuse 2>/dev/null || echo -lconfuse)
+CAP_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libcap 2>/dev/null)
+CAP_LIBS       := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
+PAM_CFLAGS     := $(shell $(PKG_CONFIG) --cflags pam 2>/dev/null)
+PAM_LIBS       := $(shell $(PKG_CONFIG) --libs pam 2>/dev/null || echo -lpam)
+CMOCKA_CFLAGS  := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wvla -Wundef -Wwrite-strings -Wnull-dereference \
+            -Wimplicit-fallthrough -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+HARDENING := -fstack-protector-strong -fstack-clash-protection -fno-strict-aliasing
+ifneq ($(filter x86_64 i%86,$(shell uname -m)),)
+HARDENING += -fcf-protection
+endif
+ifeq ($(SAN),1)
+CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN     := -fsanitize=address,undefined
+else
+HARDENING += -D_FORTIFY_SOURCE=2
+endif
+
+ALL_CPPFLAGS := -D_GNU_SOURCE -DNSI_VERSION='"$(VERSION)"' \
+	-DNSI_CONF_PATH='"$(CONF_PATH)"' -DNSI_HELPER_PATH='"$(HELPER_PATH)"' \
+	-DNSI_RUN_DIR='"$(RUNDIR)"' -DNSI_STATE_DIR='"$(STATEDIR)"' $(CPPFLAGS)
+ALL_CFLAGS := -std=gnu11 -fPIC $(WARNINGS) $(HARDENING) $(CFLAGS) \
+	$(CONFUSE_CFLAGS) $(CAP_CFLAGS) $(PAM_CFLAGS)
+LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(LDSAN)
+
+COMMON_SRC := common/util.c common/identity.c common/safepath.c
+CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/values.c conf/store.c \
+              conf/resolve.c conf/load.c
+TOOL_SRC   := tool/main.c tool/check.c tool/stubs.c
+
+obj = $(patsubst %.c,$(O)/%.o,$(1))
+
+TOOL      := $(BUILD)/nsisolate
+PROGRAMS  := $(TOOL)
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all
+all: $(PROGRAMS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(TOOL): $(call obj,$(TOOL_SRC) $(CONF_SRC) $(COMMON_SRC))
+	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(CAP_LIBS) $(PAM_LIBS)
+
+# ---- tests ----------------------------------------------------------------------------------
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) \
+		-o $@ $< $(call obj,$(CONF_SRC) $(COMMON_SRC)) $(CONFUSE_LIBS) $(CMOCKA_LIBS)
+
+.PHONY: check check-unit sanitize
+check: check-unit
+
+check-unit: $(UNIT_TESTS)
+	@sh tests/run-unit.sh $(UNIT_TESTS)
+
+sanitize:
+	$(MAKE) BUILD=build/san SAN=1 check-unit
+
+# ---- install --------------------------------------------------------------------------------
+
+.PHONY: install
+install: all
+	install -d -m 0755 $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(TOOL) $(DESTDIR)$(SBINDIR)/nsisolate
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security
+	install -m 0644 conf/nsisolate.conf $(DESTDIR)$(CONF_PATH)
+
+# ---- housekeeping ---------------------------------------------------------------------------
+
+FORMAT_SRC = $(wildcard common/*.[ch] conf/*.[ch] tool/*.[ch] helper/*.[ch] pam_module/*.[ch] \
+	tests/unit/*.[ch] tests/pam/*.[ch] bench/*.[ch])
+
+.PHONY: format format-check clean
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

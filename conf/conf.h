@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The configuration library: nsisolate.conf(5) read with libconfuse, validated, turned into a
+ * compact table, and resolved for one user into a `struct plan`.
+ *
+ * Linked into the helper and the admin tool, never into the PAM module.
+ */
+#ifndef NSISOLATE_CONF_H
+#define NSISOLATE_CONF_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "../common/util.h"
+
+/* Hard limits: beyond these a file is hostile or a mistake. */
+#define CONF_MAX_FILE_SIZE (4u << 20)
+#define CONF_MAX_PRIVATE   16  /* private directories per rule */
+#define CONF_MAX_NAME      256 /* user and group names (LOGIN_NAME_MAX) */
+#define CONF_MAX_HOSTNAME  64  /* HOST_NAME_MAX */
+#define CONF_MAX_KILL_TIMEOUT 3600
+
+enum conf_ns {
+	CONF_NS_MOUNT = 1u << 0,
+	CONF_NS_IPC = 1u << 1,
+	CONF_NS_PID = 1u << 2,
+	CONF_NS_UTS = 1u << 3,
+	CONF_NS_ALL = 0xf,
+};
+
+enum conf_private_type { CONF_PRIV_SESSION, CONF_PRIV_USER, CONF_PRIV_PERSISTENT };
+enum conf_on_error { CONF_ON_ERROR_DENY, CONF_ON_ERROR_ALLOW };
+enum conf_nested { CONF_NESTED_SKIP, CONF_NESTED_ISOLATE };
+enum conf_rule_kind { CONF_RULE_TOP, CONF_RULE_USER, CONF_RULE_GROUP };
+
+/* ---- diagnostics ------------------------------------------------------------------------ */
+
+struct conf_diag {
+	unsigned line; /* 0: about the file as a whole */
+	char *msg;
+};
+
+struct conf_diags {
+	char *file;
+	struct conf_diag *v;
+	size_t n, cap;
+	bool oom; /* a message was lost: report failure even if n == 0 */
+};
+
+int conf_diags_init(struct conf_diags *d, const char *file);
+void conf_diags_free(struct conf_diags *d);
+void conf_diag_add(struct conf_diags *d, unsigned line, const char *fmt, ...) _printf_(3, 4);
+/* Sorted by line, one "FILE:LINE: message" (or "FILE: message") per line. */
+void conf_diags_print(struct conf_diags *d, FILE *f);
+static inline bool
+conf_diags_failed(const struct conf_diags *d)
+{
+	return d->n > 0 || d->oom;
+}
+
+/* ---- the loaded configuration ----------------------------------------------------------- */
+
+struct conf; /* opaque; see store.h */
+
+/*
+ * Parse a configuration held in memory.  `name` is the file name used in messages.  Returns
+ * 0 and a configuration, or -EINVAL with every problem in diags, or another -errno.
+ */
+int conf_parse_buffer(const char *name, const char *buf, size_t len, struct conf **ret,
+		      struct conf_diags *diags);
+
+/*
+ * Open, check and parse a configuration file.  The file must be a regular file (not a
+ * symlink), owned by `owner` (root in production), not writable by group or others, and at
+ * most CONF_MAX_FILE_SIZE bytes.
+ */
+int conf_load(const char *path, uid_t owner, struct conf **ret, struct conf_diags *diags);
+
+void conf_free(struct conf *c);
+
+/* Check every private target on this machine: it exists and is safe to mount over. */
+int conf_check_targets(const struct conf *c, struct conf_diags *diags);
+
+/* ---- resolution ------------------------------------------------------------------------- */
+
+/* Who is logging in, gathered through NSS by the caller (the module or the admin tool). */
+struct identity {
+	const char *name;
+	uid_t uid;
+	gid_t gid;
+	size_t ngroups;
+	const char *const *group_names; /* every group the user is in, primary included */
+};
+
+struct plan_private {
+	const char *path; /* points into the configuration */
+	enum conf_private_type type;
+	char size[32]; /* tmpfs "size=" value, "" for the kernel's default */
+	uint64_t nr_inodes; /* 0: the kernel's default */
+	mode_t mode;
+	bool noexec;
+	unsigned line;
+};
+
+enum plan_verdict {
+	PLAN_ISOLATE,  /* build a session */
+	PLAN_EXEMPT,   /* exempt_users / exempt_groups */
+	PLAN_DISABLED, /* the matching rule says isolate = false */
+};
+
+struct plan {
+	enum plan_verdict verdict;
+	enum conf_rule_kind rule_kind;
+	const char *rule_title; /* user or group section title; NULL at the top level */
+	unsigned rule_line;
+	char why[CONF_MAX_NAME + 96]; /* for PLAN_EXEMPT: which list and which name */
+	unsigned namespaces;
+	char hostname[CONF_MAX_HOSTNAME + 1]; /* expanded; "" keeps the host's name */
+	enum conf_on_error on_error;
+	enum conf_nested nested;
+	bool linger;
+	unsigned kill_timeout;
+	size_t n_private;
+	struct plan_private private[CONF_MAX_PRIVATE];
+};
+
+/*
+ * Resolve the plan for one user: exempt lists first, then the first `user` section naming
+ * the user (or "#UID"), else the first `group` section in file order naming one of the
+ * user's groups, else the top level.  `host` is the host's short name for "%h".  Returns 0,
+ * or -EINVAL with a message in err (for example a hostname that is not valid for this user).
+ */
+int conf_resolve(const struct conf *c, const struct identity *id, const char *host,
+		 struct plan *ret, char *err, size_t errlen);
+
+/* The rule's top-level on_error, for failures that come before a plan exists. */
+enum conf_on_error conf_default_on_error(const struct conf *c);
+
+/* Names for printing. */
+const char *conf_private_type_name(enum conf_private_type t);
+const char *conf_ns_name(enum conf_ns ns);
+/* "mount,ipc,pid,uts" */
+void conf_ns_format(unsigned namespaces, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "store.h"
+#include "values.h"
+
+
+static const uint32_t *
+find_str(const struct conf *c, uint32_t off, uint32_t n, const char *key)
+{
+	const uint32_t *v = conf_u32(c, off);
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(conf_str(c, v[mid]), key);
+
+		if (r == 0)
+			return v + mid;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The policy number of the section titled `key`, or UINT32_MAX. */
+static uint32_t
+find_section(const struct conf *c, uint32_t index_off, uint32_t n, const char *key)
+{
+	const uint32_t *v = conf_u32(c, index_off);
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(conf_str(c, conf_policy(c, v[mid])->title), key);
+
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(conf_str(c, conf_policy(c, v[lo])->title), key) == 0 ? v[lo]
+										    : UINT32_MAX;
+}
+
+static void
+exempt(struct plan *p, const char *what, const char *name, const char *list, uint32_t line)
+{
+	p->verdict = PLAN_EXEMPT;
+	(void)xsnprintf(p->why, sizeof(p->why), "%s '%.*s' is in %s (line %u)", what,
+			CONF_MAX_NAME, name, list, line);
+}
+
+int
+conf_resolve(const struct conf *c, const struct identity *id, const char *host,
+	     struct plan *ret, char *err, size_t errlen)
+{
+	const struct conf_header *h = c->h;
+	const struct conf_policy *pol;
+	uint32_t best = UINT32_MAX, k;
+	char uidname[16];
+
+	memset(ret, 0, sizeof(*ret));
+	(void)xsnprintf(uidname, sizeof(uidname), "#%u", (unsigned)id->uid);
+
+	/* Exempt lists come first, whatever the sections say. */
+	if (find_str(c, h->exempt_users_off, h->n_exempt_users, id->name) ||
+	    find_str(c, h->exempt_users_off, h->n_exempt_users, uidname)) {
+		bool by_name = find_str(c, h->exempt_users_off, h->n_exempt_users, id->name);
+
+		exempt(ret, "user", by_name ? id->name : uidname, "exempt_users",
+		       h->exempt_users_line);
+		return 0;
+	}
+	for (size_t i = 0; i < id->ngroups; i++)
+		if (find_str(c, h->exempt_groups_off, h->n_exempt_groups, id->group_names[i])) {
+			exempt(ret, "group", id->group_names[i], "exempt_groups",
+			       h->exempt_groups_line);
+			return 0;
+		}
+
+	/* The first user section naming the user, by name or by "#UID". */
+	k = find_section(c, h->user_index_off, h->n_users, id->name);
+	best = k;
+	k = find_section(c, h->user_index_off, h->n_users, uidname);
+	if (k < best)
+		best = k;
+	/* Else the first group section, in file order, naming one of the user's groups. */
+	if (best == UINT32_MAX)
+		for (size_t i = 0; i < id->ngroups; i++) {
+			k = find_section(c, h->group_index_off, h->n_groups, id->group_names[i]);
+			if (k < best)
+				best = k;
+		}
+	pol = conf_policy(c, best == UINT32_MAX ? 0 : best);
+
+	ret->rule_kind = (enum conf_rule_kind)pol->kind;
+	ret->rule_title = pol->kind == CONF_RULE_TOP ? NULL : conf_str(c, pol->title);
+	ret->rule_line = pol->line;
+	ret->verdict = pol->isolate ? PLAN_ISOLATE : PLAN_DISABLED;
+	ret->namespaces = pol->namespaces;
+	ret->on_error = (enum conf_on_error)pol->on_error;
+	ret->nested = (enum conf_nested)pol->nested;
+	ret->linger = pol->linger;
+	ret->kill_timeout = pol->kill_timeout;
+	if (ret->verdict != PLAN_ISOLATE)
+		return 0;
+	if (conf_expand_hostname(conf_str(c, pol->hostname), id->name, id->uid, host,
+				 ret->hostname, sizeof(ret->hostname), err, errlen) < 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < pol->priv_count && i < CONF_MAX_PRIVATE; i++) {
+		const struct conf_priv *cp = conf_priv(c, pol->priv_first + i);
+		struct plan_private *pp = &ret->private[ret->n_private++];
+
+		pp->path = conf_str(c, cp->path);
+		pp->type = (enum conf_private_type)cp->type;
+		(void)xsnprintf(pp->size, sizeof(pp->size), "%s", conf_str(c, cp->size));
+		pp->nr_inodes = cp->nr_inodes;
+		pp->mode = (mode_t)cp->mode;
+		pp->noexec = cp->noexec;
+		pp->line = cp->line;
+	}
+	return 0;
+}
+
+enum conf_on_error
+conf_default_on_error(const struct conf *c)
+{
+	return (enum conf_on_error)conf_policy(c, 0)->on_error;
+}
+
+const char *
+conf_private_type_name(enum conf_private_type t)
+{
+	switch (t) {
+	case CONF_PRIV_SESSION:
+		return "session";
+	case CONF_PRIV_USER:
+		return "user";
+	case CONF_PRIV_PERSISTENT:
+		return "persistent";
+	}
+	return "?";
+}
+
+const char *
+conf_ns_name(enum conf_ns ns)
+{
+	switch (ns) {
+	case CONF_NS_MOUNT:
+		return "mount";
+	case CONF_NS_IPC:
+		return "ipc";
+	case CONF_NS_PID:
+		return "pid";
+	case CONF_NS_UTS:
+		return "uts";
+	default:
+		return "?";
+	}
+}
+
+void
+conf_ns_format(unsigned namespaces, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned f = CONF_NS_MOUNT; f <= CONF_NS_UTS; f <<= 1)
+		if (namespaces & f) {
+			int w = snprintf(buf + n, size - n, "%s%s", n ? "," : "", conf_ns_name(f));
+
+			if (w < 0 || (size_t)w >= size - n)
+				return;
+			n += (size_t)w;
+		}
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The parsed configuration as one flat, pointer-free table: a header, the rules (top level,
+ * then `user` sections, then `group` sections, each in file order), the private directories,
+ * sorted indices for lookups, and a string pool.  Built once by parse.c; read by resolve.c.
+ * Being pointer-free, the same bytes can later be cached in a file and used as they are.
+ */
+#ifndef NSISOLATE_STORE_H
+#define NSISOLATE_STORE_H
+
+#include "conf.h"
+
+#define CONF_MAGIC   "NSICONF"
+#define CONF_VERSION 1
+
+struct conf_policy {
+	uint32_t title; /* string offset; 0 ("") at the top level */
+	uint32_t line;
+	uint32_t hostname; /* string offset of the template */
+	uint32_t priv_first, priv_count;
+	uint32_t kill_timeout;
+	uint8_t kind, isolate, namespaces, on_error, nested, linger, pad[2];
+};
+
+struct conf_priv {
+	uint32_t path, line;
+	uint32_t size; /* string offset of tmpfs's size= value; 0 ("") for the default */
+	uint32_t mode;
+	uint64_t nr_inodes;
+	uint8_t type, noexec, pad[6];
+};
+
+struct conf_header {
+	char magic[8];
+	uint32_t version, total_size;
+	uint32_t n_policies, policies_off;
+	uint32_t n_users, n_groups; /* policies [1, 1+n_users) and the n_groups after them */
+	uint32_t n_privs, privs_off;
+	uint32_t user_index_off, group_index_off; /* policy numbers sorted by title */
+	uint32_t n_exempt_users, exempt_users_off; /* string offsets, sorted */
+	uint32_t n_exempt_groups, exempt_groups_off;
+	uint32_t exempt_users_line, exempt_groups_line;
+	uint32_t strings_off, strings_size;
+};
+
+struct conf {
+	struct conf_header *h;
+	size_t size;
+};
+
+static inline const char *
+conf_str(const struct conf *c, uint32_t off)
+{
+	return (const char *)c->h + c->h->strings_off + off;
+}
+
+static inline const struct conf_policy *
+conf_policy(const struct conf *c, uint32_t i)
+{
+	return (const struct conf_policy *)((const char *)c->h + c->h->policies_off) + i;
+}
+
+static inline const struct conf_priv *
+conf_priv(const struct conf *c, uint32_t i)
+{
+	return (const struct conf_priv *)((const char *)c->h + c->h->privs_off) + i;
+}
+
+static inline const uint32_t *
+conf_u32(const struct conf *c, uint32_t off)
+{
+	return (const uint32_t *)((const char *)c->h + off);
+}
+
+/* ---- building (parse.c) ---------------------------------------------------------------- */
+
+struct conf_builder {
+	char *strings;
+	size_t slen, scap;
+	struct conf_policy *pol;
+	size_t npol, polcap;
+	struct conf_priv *priv;
+	size_t npriv, privcap;
+	uint32_t *exempt_users, *exempt_groups;
+	size_t n_exempt_users, n_exempt_groups;
+	uint32_t exempt_users_line, exempt_groups_line;
+	size_t n_users, n_groups;
+};
+
+void conf_builder_free(struct conf_builder *b);
+/* Each returns an index/offset, or -ENOMEM. */
+int64_t conf_builder_str(struct conf_builder *b, const char *s);
+int64_t conf_builder_policy(struct conf_builder *b, const struct conf_policy *p);
+int64_t conf_builder_priv(struct conf_builder *b, const struct conf_priv *p);
+int conf_builder_exempt(struct conf_builder *b, bool group, const char *name);
+/* Lay everything out in one allocation, with sorted indices. */
+int conf_builder_finish(struct conf_builder *b, struct conf **ret);
+
+#endif
