@@ -65,15 +65,20 @@ ALL_CFLAGS := -std=gnu11 -fPIC $(WARNINGS) $(HARDENING) $(CFLAGS) \
 	$(CONFUSE_CFLAGS) $(CAP_CFLAGS) $(PAM_CFLAGS)
 LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(LDSAN)
 
-COMMON_SRC := common/util.c common/identity.c common/safepath.c
+COMMON_SRC := common/util.c common/identity.c common/safepath.c common/record.c
 CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/values.c conf/store.c \
               conf/resolve.c conf/load.c
-TOOL_SRC   := tool/main.c tool/check.c tool/stubs.c
+TOOL_SRC   := tool/main.c tool/check.c tool/run.c tool/stubs.c
+HELPER_SRC := helper/main.c helper/setup.c helper/mounts.c helper/init.c \
+              common/util.c common/safepath.c common/record.c
+PAM_SRC    := pam_module/pam_nsisolate.c common/util.c common/identity.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
 TOOL      := $(BUILD)/nsisolate
-PROGRAMS  := $(TOOL)
+HELPER    := $(BUILD)/nsisolate-helper
+MODULE    := $(BUILD)/pam_nsisolate.so
+PROGRAMS  := $(MODULE) $(HELPER) $(TOOL)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -83,6 +88,26 @@ all: $(PROGRAMS)
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The module: its own objects, symbols hidden, only pam_sm_* exported (version script).
+$(O)/pam/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(MODULE): $(patsubst %.c,$(O)/pam/%.o,$(PAM_SRC)) pam_module/pam_nsisolate.map
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,defs -Wl,--version-script=pam_module/pam_nsisolate.map \
+		$(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
+
+# The helper is static: one exec with no dynamic loading is most of a login's cost (FACTS F37),
+# and a static binary cannot be steered through LD_* or the system's NSS modules.
+ifeq ($(SAN),1)
+HELPER_LINK := -pie
+else
+HELPER_LINK := -static-pie
+endif
+$(HELPER): $(call obj,$(HELPER_SRC) $(CONF_SRC))
+	$(CC) $(ALL_CFLAGS) $(HELPER_LINK) $(LDHARDEN) $(LDFLAGS) -o $@ $^ \
+		$(shell $(PKG_CONFIG) --static --libs libconfuse libcap 2>/dev/null || echo -lconfuse -lcap)
 
 $(TOOL): $(call obj,$(TOOL_SRC) $(CONF_SRC) $(COMMON_SRC))
 	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(CAP_LIBS) $(PAM_LIBS)

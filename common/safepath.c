@@ -105,3 +105,59 @@ safe_open_dir(const char *path, char *err, size_t errlen)
 	}
 	return steal_fd(fd);
 }
+
+int
+safe_private_dir(int dirfd, const char *dirpath, const char *name, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, r;
+
+	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		(void)xsnprintf(err, errlen, "cannot create '%s/%s': %s", dirpath, name,
+				strerror(-r));
+		return r;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		(void)xsnprintf(err, errlen, "cannot open '%s/%s': %s", dirpath, name,
+				strerror(-r));
+		return r;
+	}
+	/* Our state is root's alone: a record or directory others can touch is not ours. */
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		(void)xsnprintf(err, errlen, "cannot stat '%s/%s': %s", dirpath, name,
+				strerror(-r));
+		close(fd);
+		return r;
+	}
+	if (st.st_uid != 0 || (st.st_mode & 077)) {
+		(void)xsnprintf(err, errlen,
+				"'%s/%s' must be a directory owned by root with mode 0700 (uid %u, "
+				"mode %04o)",
+				dirpath, name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+int
+safe_state_dir(const char *path, char *err, size_t errlen)
+{
+	char parent[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	_cleanup_close_ int pfd = -1;
+
+	if (!base || base == path || base[1] == '\0' ||
+	    xsnprintf(parent, sizeof(parent), "%.*s", (int)(base - path), path) < 0) {
+		(void)xsnprintf(err, errlen, "'%s' cannot hold state", path);
+		return -EINVAL;
+	}
+	pfd = safe_open_dir(parent, err, errlen);
+	if (pfd < 0)
+		return pfd;
+	return safe_private_dir(pfd, parent, base + 1, err, errlen);
+}

@@ -44,6 +44,9 @@ struct lexer {
 	unsigned ntok;
 	unsigned depth;
 	unsigned open_line[MAX_DEPTH + 1];
+	bool is_list[MAX_DEPTH + 1]; /* opened after '=' or '+=' */
+	/* Each '{' refused for depth, whose '}' is still to come. */
+	unsigned too_deep;
 };
 
 static bool _printf_(3, 4)
@@ -205,8 +208,11 @@ open_brace(struct lexer *lx)
 
 	if (lx->depth >= MAX_DEPTH) {
 		error(lx, lx->line, "sections and lists nested too deeply");
+		lx->too_deep++;
 		return 0;
 	}
+	lx->is_list[lx->depth] =
+		lx->ntok > 0 && !title->str && strchr("=+", lx->in[title->in_start]);
 	lx->open_line[lx->depth++] = lx->line;
 	if (lx->ntok < 2 || !title->str ||
 	    !(token_is(lx, kw, "user") || token_is(lx, kw, "group") ||
@@ -225,15 +231,44 @@ open_brace(struct lexer *lx)
 	return emit(lx, tail + title_off, tail_len - title_off);
 }
 
+/* Put s at output offset `at`; what followed it (blanks and newlines only) moves behind. */
+static int
+insert(struct lexer *lx, size_t at, const char *s, size_t n)
+{
+	if (emit(lx, s, n) < 0)
+		return -ENOMEM;
+	memmove(lx->out + at + n, lx->out + at, lx->out_len - n - at);
+	memcpy(lx->out + at, s, n);
+	return 0;
+}
+
+/*
+ * A list's '}' goes right after its last value, on that value's line: libconfuse reports the
+ * line of the '}' for the last value too, which may be lines later.  And libconfuse keeps
+ * nothing of an empty list (no value, no callback, hence no line), so `exempt_users = {}`
+ * would look like no exempt_users at all and root would stay exempt.  So `= {}` is handed to
+ * it as `= {'\x01'}`: check_bytes() refuses that byte in any file, and parse.c skips it.
+ */
 static int
 close_brace(struct lexer *lx)
 {
+	const struct token *last = &lx->prev[1];
+
+	/* The '{' was refused already; its '}' is no second mistake. */
+	if (lx->too_deep > 0) {
+		lx->too_deep--;
+		return 0;
+	}
 	if (lx->depth == 0) {
 		error(lx, lx->line, "'}' without a matching '{'");
 		return 0;
 	}
 	lx->depth--;
-	return emit(lx, "}", 1);
+	if (!lx->is_list[lx->depth])
+		return emit(lx, "}", 1);
+	if (!last->str && lx->in[last->in_start] == '{')
+		return insert(lx, last->out_end, "'" CONF_EMPTY_LIST_MARK "'}", 4);
+	return insert(lx, last->out_end, "}", 1);
 }
 
 /* A quoted string; only \" \' and \\ escapes, on one line. */
@@ -251,14 +286,15 @@ quoted(struct lexer *lx)
 		if (c == '\\') {
 			char e = lx->pos + 1 < lx->len ? lx->in[lx->pos + 1] : '\0';
 
-			if (e != q && e != '\\') {
+			/* Read on to the string's end after the error: one mistake, one message. */
+			if (e != q && e != '\\')
 				error(lx, lx->line,
 				      "unsupported escape '\\%c' in a quoted string (only \\\\ and "
 				      "\\\" or \\' are allowed)",
 				      e ? e : '?');
-				return 0;
-			}
-			lx->pos++;
+			/* A newline ends the line even after a backslash: it must be counted. */
+			if (e != '\n')
+				lx->pos++;
 			continue;
 		}
 		if (c == q) {

@@ -5,6 +5,12 @@
 #include "conf.h"
 
 /*
+ * What an empty list `{}` is handed to libconfuse as: one value made of a byte that no file
+ * may contain (see lex.c).  parse.c skips it.
+ */
+#define CONF_EMPTY_LIST_MARK "\x01"
+
+/*
  * Check a configuration's bytes and turn it into the text handed to libconfuse (see lex.c).
  * Returns 0 and a NUL-terminated copy, -EINVAL with problems in diags, or -ENOMEM.
  */

@@ -64,6 +64,7 @@ struct line_rec {
 	const void *key;
 	size_t seq;
 	unsigned line;
+	unsigned nvalues; /* the list's length then: which value this line belongs to */
 };
 
 struct parse_ctx {
@@ -93,7 +94,8 @@ record_line(cfg_t *cfg, cfg_opt_t *opt)
 		ctx->v = v;
 		ctx->cap = cap;
 	}
-	ctx->v[ctx->n] = (struct line_rec){.key = opt, .seq = ctx->n, .line = (unsigned)cfg->line};
+	ctx->v[ctx->n] = (struct line_rec){
+		.key = opt, .seq = ctx->n, .line = (unsigned)cfg->line, .nvalues = opt->nvalues};
 	ctx->n++;
 	return 0;
 }
@@ -128,12 +130,17 @@ cmp_line_rec(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* The line where an option got its (last) value, 0 if it was never set. */
+/*
+ * The line where an option got its (last) value, 0 if it was never set.  For value `index` of
+ * a list, the line where that value was read: a list may span lines, and libconfuse calls
+ * back once per value (and once more at the '}', which lex.c puts on the last value's line).
+ * Pass UINT_MAX for the option as a whole.
+ */
 static unsigned
-line_of(struct parse_ctx *ctx, cfg_opt_t *opt)
+line_of(struct parse_ctx *ctx, cfg_opt_t *opt, unsigned index)
 {
 	size_t lo = 0, hi = ctx->n;
-	unsigned line = 0;
+	unsigned line = 0, any = 0;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -143,9 +150,13 @@ line_of(struct parse_ctx *ctx, cfg_opt_t *opt)
 		else
 			hi = mid;
 	}
-	for (; lo < ctx->n && ctx->v[lo].key == opt; lo++)
-		line = ctx->v[lo].line;
-	return line;
+	for (; lo < ctx->n && ctx->v[lo].key == opt; lo++) {
+		any = ctx->v[lo].line;
+		/* A later `=` starts the list again: the last record of that length wins. */
+		if (index != UINT_MAX && ctx->v[lo].nvalues == index + 1)
+			line = ctx->v[lo].line;
+	}
+	return line ? line : any;
 }
 
 static bool
@@ -157,7 +168,13 @@ is_set(cfg_t *sec, const char *name)
 static unsigned
 opt_line(struct parse_ctx *ctx, cfg_t *sec, const char *name)
 {
-	return line_of(ctx, cfg_getopt(sec, name));
+	return line_of(ctx, cfg_getopt(sec, name), UINT_MAX);
+}
+
+static unsigned
+value_line(struct parse_ctx *ctx, cfg_t *sec, const char *name, unsigned index)
+{
+	return line_of(ctx, cfg_getopt(sec, name), index);
 }
 
 /* Report a problem with option `name` of `sec` at the line that set it. */
@@ -225,12 +242,14 @@ read_namespaces(struct parse_ctx *ctx, cfg_t *sec, uint8_t *ret)
 		const char *s = cfg_getnstr(sec, "namespaces", i);
 		unsigned flag;
 
+		if (strcmp(s, CONF_EMPTY_LIST_MARK) == 0)
+			continue;
 		if (conf_parse_ns(s, &flag, err, sizeof(err)) < 0) {
-			bad(ctx, sec, "namespaces", err);
+			conf_diag_add(ctx->diags, value_line(ctx, sec, "namespaces", i), "%s", err);
 			continue;
 		}
 		if (ns & flag)
-			conf_diag_add(ctx->diags, opt_line(ctx, sec, "namespaces"),
+			conf_diag_add(ctx->diags, value_line(ctx, sec, "namespaces", i),
 				      "namespaces: '%s' is listed twice", s);
 		ns |= flag;
 	}
@@ -295,9 +314,10 @@ check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, u
 			      own_privs ? "" : " (they come from the top level)");
 	if (!own_privs)
 		return;
+	/* At the first one too many: the rule's own line may be far above it. */
 	if (p->priv_count > CONF_MAX_PRIVATE)
-		conf_diag_add(ctx->diags, line, "%s: more than %d private directories", what,
-			      CONF_MAX_PRIVATE);
+		conf_diag_add(ctx->diags, privs[CONF_MAX_PRIVATE].line,
+			      "%s: more than %d private directories", what, CONF_MAX_PRIVATE);
 	for (uint32_t i = 0; i < p->priv_count && i < CONF_MAX_PRIVATE; i++)
 		for (uint32_t j = 0; j < i; j++) {
 			const char *a = ctx->b.strings + privs[j].path;
@@ -385,8 +405,11 @@ read_exempt(struct parse_ctx *ctx, cfg_t *root, bool group)
 		const char *s = cfg_getnstr(root, name, i);
 		int r;
 
+		if (strcmp(s, CONF_EMPTY_LIST_MARK) == 0)
+			continue;
 		if (conf_check_name(s, !group, err, sizeof(err)) < 0)
-			conf_diag_add(ctx->diags, line, "%s: %s", name, err);
+			conf_diag_add(ctx->diags, value_line(ctx, root, name, i), "%s: %s", name,
+				      err);
 		else if ((r = conf_builder_exempt(&ctx->b, group, s)) < 0)
 			return r;
 	}
@@ -508,7 +531,9 @@ conf_parse_buffer(const char *name, const char *buf, size_t len, struct conf **r
 	} else if (ctx.oom) {
 		r = -ENOMEM;
 	} else {
-		qsort(ctx.v, ctx.n, sizeof(*ctx.v), cmp_line_rec);
+		/* An empty file records no line, and qsort's base must not be NULL even then. */
+		if (ctx.n > 0)
+			qsort(ctx.v, ctx.n, sizeof(*ctx.v), cmp_line_rec);
 		r = walk(&ctx, cfg);
 	}
 	current = NULL;

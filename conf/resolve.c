@@ -172,8 +172,11 @@ conf_ns_format(unsigned namespaces, char *buf, size_t size)
 		if (namespaces & f) {
 			int w = snprintf(buf + n, size - n, "%s%s", n ? "," : "", conf_ns_name(f));
 
-			if (w < 0 || (size_t)w >= size - n)
+			/* snprintf left half a name behind: cut the list after the last whole one. */
+			if (w < 0 || (size_t)w >= size - n) {
+				buf[n] = '\0';
 				return;
+			}
 			n += (size_t)w;
 		}
 }

@@ -52,10 +52,11 @@ conf_check_private_path(const char *path, char *err, size_t errlen)
 	}
 	/*
 	 * The session records and persistent directories must stay reachable from inside a
-	 * session: nested su/sudo find out they are nested through them.
+	 * session: nested su/sudo find out they are nested through them.  A mount below them
+	 * hides part of them just as well as one above.
 	 */
 	for (size_t i = 0; i < ARRAY_SIZE(own_state); i++)
-		if (path_is_prefix(path, own_state[i]))
+		if (path_is_prefix(path, own_state[i]) || path_is_prefix(own_state[i], path))
 			return fail("'%s' would hide nsisolate's own state in %s", path,
 				    own_state[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(kernel_fs); i++)

@@ -10,13 +10,6 @@ not_yet(const char *cmd)
 }
 
 int
-cmd_run(int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	return not_yet("run");
-}
-
-int
 cmd_list(int argc, char **argv)
 {
 	(void)argc, (void)argv;

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nsisolate-helper: started by pam_nsisolate.so for every login it may isolate.  It reads the
+ * configuration (the only place sessions parse it), decides, builds the session and becomes
+ * - through a fork - its PID 1.  Not setuid: run by anyone but root it can do nothing, and
+ * it stops before touching anything.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "helper.h"
+
+/*
+ * This binary is linked statically and must never use NSS (a static glibc would dlopen the
+ * system's NSS modules).  libconfuse references getpwnam/getpwuid for "~" expansion, which
+ * we never ask for; these definitions keep glibc's versions out and fail if ever reached.
+ */
+struct passwd *getpwnam(const char *name);
+struct passwd *getpwuid(uid_t uid);
+struct passwd *
+getpwnam(const char *name)
+{
+	(void)name;
+	errno = ENOSYS;
+	return NULL;
+}
+struct passwd *
+getpwuid(uid_t uid)
+{
+	(void)uid;
+	errno = ENOSYS;
+	return NULL;
+}
+
+static void
+send_reply(const struct nsi_reply *reply, int pidfd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)reply, .iov_len = sizeof(*reply)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (pidfd >= 0) {
+		struct cmsghdr *c;
+
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+	}
+	/* MSG_NOSIGNAL: a module that gave up must not kill us with SIGPIPE mid-cleanup. */
+	while (sendmsg(NSI_CONTROL_FD, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static void
+reply_init(struct nsi_reply *r, unsigned verdict)
+{
+	memset(r, 0, sizeof(*r));
+	r->magic = NSI_REPLY_MAGIC;
+	r->verdict = verdict;
+}
+
+void
+reply_fail(unsigned on_error, const char *fmt, ...)
+{
+	struct nsi_reply r;
+	va_list ap;
+
+	reply_init(&r, NSI_FAIL);
+	r.on_error = on_error;
+	va_start(ap, fmt);
+	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	send_reply(&r, -1);
+	exit(HELPER_EXIT_FAIL);
+}
+
+_noreturn_ static void
+reply_ignore(const char *rule, const char *fmt, ...) _printf_(2, 3);
+static void
+reply_ignore(const char *rule, const char *fmt, ...)
+{
+	struct nsi_reply r;
+	va_list ap;
+
+	reply_init(&r, NSI_IGNORE);
+	(void)xsnprintf(r.rule, sizeof(r.rule), "%s", rule);
+	va_start(ap, fmt);
+	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	send_reply(&r, -1);
+	exit(HELPER_EXIT_OK);
+}
+
+static int
+parse_id(const char *s, uint32_t *ret)
+{
+	uint64_t v;
+	int r = parse_uint(s, UINT32_MAX - 1, &v);
+
+	if (r == 0)
+		*ret = (uint32_t)v;
+	return r;
+}
+
+static int
+parse_args(int argc, char **argv, struct request *req)
+{
+	static const struct option opts[] = {
+		{"conf", required_argument, NULL, 'c'},  {"user", required_argument, NULL, 'u'},
+		{"uid", required_argument, NULL, 'U'},   {"gid", required_argument, NULL, 'G'},
+		{"service", required_argument, NULL, 's'}, {"tty", required_argument, NULL, 't'},
+		{"rhost", required_argument, NULL, 'r'}, {"group", required_argument, NULL, 'g'},
+		{0},
+	};
+	bool have_uid = false, have_gid = false;
+	int c;
+
+	if (argc < 2 || strcmp(argv[1], "open") != 0)
+		return -EINVAL;
+	req->groups = calloc((size_t)argc, sizeof(char *));
+	if (!req->groups)
+		return -ENOMEM;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			req->conf = optarg;
+			break;
+		case 'u':
+			req->user = optarg;
+			break;
+		case 'U':
+			have_uid = parse_id(optarg, &req->uid) == 0;
+			break;
+		case 'G':
+			have_gid = parse_id(optarg, &req->gid) == 0;
+			break;
+		case 's':
+			req->service = optarg;
+			break;
+		case 't':
+			req->tty = optarg;
+			break;
+		case 'r':
+			req->rhost = optarg;
+			break;
+		case 'g':
+			req->groups[req->ngroups++] = optarg;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind != argc || !req->conf || req->conf[0] != '/' || !req->user || !*req->user ||
+	    !req->service || !have_uid || !have_gid)
+		return -EINVAL;
+	return 0;
+}
+
+/* fd 3 must be the module's socket; anything else means we were not started by it. */
+static bool
+control_fd_ok(void)
+{
+	struct stat st;
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	return fstat(NSI_CONTROL_FD, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       getsockopt(NSI_CONTROL_FD, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	       type == SOCK_SEQPACKET;
+}
+
+static void
+host_short_name(char *buf, size_t size)
+{
+	if (gethostname(buf, size) < 0)
+		(void)xsnprintf(buf, size, "localhost");
+	buf[size - 1] = '\0';
+	buf[strcspn(buf, ".")] = '\0';
+}
+
+static struct conf *
+load_config(const char *path)
+{
+	struct conf_diags d;
+	struct conf *c = NULL;
+	char msg[400] = "";
+	size_t n = 0;
+
+	if (conf_diags_init(&d, path) < 0)
+		reply_fail(CONF_ON_ERROR_DENY, "out of memory");
+	if (conf_load(path, 0, &c, &d) == 0) {
+		conf_diags_free(&d);
+		return c;
+	}
+	/* An unreadable or invalid file says nothing we could trust, on_error included. */
+	for (size_t i = 0; i < d.n && i < 3 && n < sizeof(msg); i++) {
+		int w = d.v[i].line ? snprintf(msg + n, sizeof(msg) - n, "%s%s:%u: %s",
+					       i ? "; " : "", path, d.v[i].line, d.v[i].msg)
+				    : snprintf(msg + n, sizeof(msg) - n, "%s%s: %s", i ? "; " : "",
+					       path, d.v[i].msg);
+		if (w > 0)
+			n += (size_t)w;
+	}
+	reply_fail(CONF_ON_ERROR_DENY, "configuration refused: %s%s", msg,
+		   d.n > 3 ? " (more: nsisolate check)" : "");
+}
+
+static void
+describe_rule(const struct plan *p, char *buf, size_t size)
+{
+	if (p->verdict == PLAN_EXEMPT)
+		(void)xsnprintf(buf, size, "exempt");
+	else if (p->rule_kind == CONF_RULE_TOP)
+		(void)xsnprintf(buf, size, "top level");
+	else
+		(void)xsnprintf(buf, size, "%s '%.80s' line %u",
+				p->rule_kind == CONF_RULE_USER ? "user" : "group", p->rule_title,
+				p->rule_line);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct request req = {0};
+	struct nsi_reply reply;
+	struct plan plan;
+	struct conf *c;
+	char host[256], err[512], rule[128];
+	uint64_t nested_id = 0;
+	int login_pidfd, pidfd = -1, r;
+	pid_t ppid;
+
+	/* Not setuid: without root there is nothing we could do, so do nothing. */
+	if (getuid() != 0 || geteuid() != 0) {
+		fputs("nsisolate-helper: only pam_nsisolate.so, running as root, starts this "
+		      "program\n",
+		      stderr);
+		return HELPER_EXIT_NOT_ROOT;
+	}
+	if (parse_args(argc, argv, &req) < 0 || !control_fd_ok()) {
+		fputs("nsisolate-helper: started without the module's arguments or socket; see "
+		      "pam_nsisolate(8)\n",
+		      stderr);
+		return HELPER_EXIT_USAGE;
+	}
+	umask(0);
+
+	/* First the login process, before anything can make us miss its death. */
+	ppid = getppid();
+	login_pidfd = pidfd_open(ppid, 0);
+	if (login_pidfd < 0 || getppid() != ppid)
+		reply_fail(CONF_ON_ERROR_DENY, "cannot watch the login process: %s",
+			   strerror(errno));
+
+	c = load_config(req.conf);
+	host_short_name(host, sizeof(host));
+	{
+		struct identity id = {
+			.name = req.user,
+			.uid = req.uid,
+			.gid = req.gid,
+			.ngroups = req.ngroups,
+			.group_names = req.groups,
+		};
+
+		if (conf_resolve(c, &id, host, &plan, err, sizeof(err)) < 0)
+			reply_fail(plan.on_error, "%s", err);
+	}
+	describe_rule(&plan, rule, sizeof(rule));
+	if (plan.verdict == PLAN_EXEMPT)
+		reply_ignore(rule, "%s", plan.why);
+	if (plan.verdict == PLAN_DISABLED)
+		reply_ignore(rule, "isolate = false (%s)", rule);
+
+	/* Before anything else looks at paths: inside a session they are overmounted (F42). */
+	r = session_is_nested(&nested_id);
+	if (r < 0)
+		reply_fail(CONF_ON_ERROR_DENY, "cannot tell whether this login is nested: %s",
+			   strerror(-r));
+	if (r > 0 && plan.nested == CONF_NESTED_SKIP)
+		reply_ignore(rule, "already inside isolated session %llu (nested = skip)",
+			     (unsigned long long)nested_id);
+
+	r = session_start(&req, &plan, login_pidfd, &reply, &pidfd, err, sizeof(err));
+	if (r < 0)
+		reply_fail(plan.on_error, "%s", err);
+	(void)xsnprintf(reply.rule, sizeof(reply.rule), "%s", rule);
+	send_reply(&reply, pidfd);
+	return HELPER_EXIT_OK;
+}

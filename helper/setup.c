@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * First stage of the helper: still in the login process's namespaces.  Prepares the state
+ * directory and the session record, finds a live session of the same user whose `user`
+ * tmpfs the new one must share, creates the namespaces with PID 1 inside them (clone3), and
+ * waits for PID 1 to report its setup.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "../common/record.h"
+#include "../common/safepath.h"
+#include "helper.h"
+
+#define fail(...)                                                                                  \
+	({                                                                                         \
+		(void)xsnprintf(err, errlen, __VA_ARGS__);                                         \
+		-EINVAL;                                                                           \
+	})
+
+static const struct {
+	unsigned conf;
+	unsigned clone;
+	enum record_ns rns;
+} ns_map[] = {
+	{CONF_NS_MOUNT, CLONE_NEWNS, RNS_MNT},
+	{CONF_NS_PID, CLONE_NEWPID, RNS_PID},
+	{CONF_NS_IPC, CLONE_NEWIPC, RNS_IPC},
+	{CONF_NS_UTS, CLONE_NEWUTS, RNS_UTS},
+};
+
+static int
+ns_inode(const char *pid, const char *name, uint64_t *ret)
+{
+	char path[64];
+	struct stat st;
+
+	(void)xsnprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, name);
+	if (stat(path, &st) < 0)
+		return -errno;
+	*ret = (uint64_t)st.st_ino;
+	return 0;
+}
+
+int
+session_id_of(const char *pid, unsigned clone_ns, uint64_t *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++)
+		if (clone_ns & ns_map[i].clone)
+			return ns_inode(pid, record_ns_names[ns_map[i].rns], ret);
+	return -EINVAL;
+}
+
+/* Remove a record nobody holds any more: its PID 1 died without cleaning up. */
+static void
+drop_stale(int sessions_fd, int user_dir_fd, const char *name)
+{
+	if (sessions_fd >= 0)
+		(void)unlinkat(sessions_fd, name, 0);
+	if (user_dir_fd >= 0)
+		(void)unlinkat(user_dir_fd, name, 0);
+}
+
+int
+session_is_nested(uint64_t *ret_id)
+{
+	_cleanup_close_ int dfd = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/*
+	 * Inside a session our namespaces are the session's, and a live record is named after
+	 * one of them.  Only root can write there and only a live PID 1 holds the record's
+	 * lock, so a user can neither fake "nested" nor revive a stale record whose namespace
+	 * number the kernel has since given to someone else.
+	 */
+	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++) {
+		struct session_record rec;
+		char name[24];
+		uint64_t ino = 0;
+		int fd, r;
+
+		r = ns_inode("self", record_ns_names[ns_map[i].rns], &ino);
+		if (r < 0)
+			return r; /* cannot tell: the caller fails closed */
+		(void)xsnprintf(name, sizeof(name), "%" PRIu64, ino);
+		r = record_read(dfd, name, &rec, &fd);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		if (record_alive(fd) && rec.ns[ns_map[i].rns] == ino) {
+			close(fd);
+			*ret_id = ino;
+			return 1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* Open the mount namespace of a live peer session, checking it is still the same one. */
+static int
+open_peer_ns(const struct session_record *rec)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	(void)xsnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)rec->init_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* The pid may have been reused; the namespace inode cannot be while it lives. */
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != rec->ns[RNS_MNT]) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+/*
+ * For each private directory of type `user`, a live session of the same user that has the
+ * same directory of that type: PID 1 will clone its tmpfs.  Called with the user's lock held.
+ */
+static void
+find_peers(struct session *s)
+{
+	_cleanup_close_ int dfd = dup(s->user_dir_fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	dfd = -1;
+	while ((de = readdir(d))) {
+		struct session_record rec;
+		_cleanup_close_ int fd = -1;
+
+		if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		if (record_read(s->user_dir_fd, de->d_name, &rec, &fd) < 0)
+			continue;
+		if (!record_alive(fd)) {
+			drop_stale(s->sessions_fd, s->user_dir_fd, de->d_name);
+			continue;
+		}
+		if (rec.uid != s->req->uid || rec.ns[RNS_MNT] == 0)
+			continue;
+		for (size_t i = 0; i < s->plan->n_private; i++) {
+			const struct plan_private *p = &s->plan->private[i];
+
+			if (p->type != CONF_PRIV_USER || s->peer_mnt_fd[i] >= 0)
+				continue;
+			for (unsigned j = 0; j < rec.n_user_dirs; j++)
+				if (strcmp(rec.user_dirs[j], p->path) == 0) {
+					int r = open_peer_ns(&rec);
+
+					if (r >= 0)
+						s->peer_mnt_fd[i] = r;
+					break;
+				}
+		}
+	}
+	closedir(d);
+}
+
+static int
+open_state(struct session *s, bool need_lock, char *err, size_t errlen)
+{
+	_cleanup_close_ int run = -1, users = -1;
+	char uid[16];
+	int r;
+
+	run = safe_state_dir(NSI_RUN_DIR, err, errlen);
+	if (run < 0)
+		return run;
+	s->sessions_fd = safe_private_dir(run, NSI_RUN_DIR, "sessions", err, errlen);
+	if (s->sessions_fd < 0)
+		return s->sessions_fd;
+	users = safe_private_dir(run, NSI_RUN_DIR, "users", err, errlen);
+	if (users < 0)
+		return users;
+	(void)xsnprintf(uid, sizeof(uid), "%u", (unsigned)s->req->uid);
+	s->user_dir_fd = safe_private_dir(users, NSI_USERS_DIR, uid, err, errlen);
+	if (s->user_dir_fd < 0)
+		return s->user_dir_fd;
+	if (need_lock) {
+		/* Serialises this user's logins while they look for each other's tmpfs. */
+		s->lock_fd = openat(s->user_dir_fd, ".lock",
+				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0) {
+			r = -errno;
+			return fail("cannot lock the sessions of uid %s: %s", uid, strerror(-r));
+		}
+		find_peers(s);
+	}
+	/* An unnamed file until PID 1 exists; its lock says "alive" for as long as PID 1 is. */
+	s->record_fd = openat(s->sessions_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (s->record_fd < 0 || flock(s->record_fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		return fail("cannot create the session record: %s", strerror(-r));
+	}
+	return 0;
+}
+
+static int
+write_record(struct session *s, pid_t pid, char *err, size_t errlen)
+{
+	struct session_record rec = {
+		.init_pid = pid,
+		.uid = s->req->uid,
+		.start = (int64_t)time(NULL),
+		.clone_ns = s->clone_ns,
+		.linger = s->plan->linger,
+	};
+	char pidstr[16], name[24], buf[RECORD_MAX_SIZE];
+	int n, r;
+
+	(void)xsnprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++) {
+		if (!(s->clone_ns & ns_map[i].clone))
+			continue;
+		r = ns_inode(pidstr, record_ns_names[ns_map[i].rns], &rec.ns[ns_map[i].rns]);
+		if (r < 0)
+			return fail("cannot read the session's namespaces: %s", strerror(-r));
+		if (!rec.id)
+			rec.id = rec.ns[ns_map[i].rns];
+	}
+	(void)xsnprintf(rec.user, sizeof(rec.user), "%s", s->req->user);
+	(void)xsnprintf(rec.service, sizeof(rec.service), "%s", s->req->service);
+	(void)xsnprintf(rec.tty, sizeof(rec.tty), "%s", s->req->tty ? s->req->tty : "");
+	(void)xsnprintf(rec.rhost, sizeof(rec.rhost), "%s", s->req->rhost ? s->req->rhost : "");
+	(void)xsnprintf(rec.hostname, sizeof(rec.hostname), "%s", s->plan->hostname);
+	for (size_t i = 0; i < s->plan->n_private && rec.n_user_dirs < RECORD_MAX_USER_DIRS; i++)
+		if (s->plan->private[i].type == CONF_PRIV_USER)
+			(void)xsnprintf(rec.user_dirs[rec.n_user_dirs++], sizeof(rec.user_dirs[0]),
+					"%s", s->plan->private[i].path);
+	n = record_format(&rec, buf, sizeof(buf));
+	if (n < 0 || pwrite(s->record_fd, buf, (size_t)n, 0) != n)
+		return fail("cannot write the session record");
+	s->id = rec.id;
+	(void)xsnprintf(name, sizeof(name), "%" PRIu64, rec.id);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		/* EEXIST: a stale record under a namespace number the kernel has reused. */
+		if (linkat(s->record_fd, "", s->sessions_fd, name, AT_EMPTY_PATH) == 0 &&
+		    linkat(s->record_fd, "", s->user_dir_fd, name, AT_EMPTY_PATH) == 0)
+			return 0;
+		r = -errno;
+		drop_stale(s->sessions_fd, s->user_dir_fd, name);
+	}
+	return fail("cannot register the session: %s", strerror(-r));
+}
+
+static unsigned
+clone_flags(unsigned namespaces)
+{
+	unsigned f = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++)
+		if (namespaces & ns_map[i].conf)
+			f |= ns_map[i].clone;
+	return f;
+}
+
+static int
+wait_for_init(int status_fd, struct init_status *st)
+{
+	struct pollfd p = {.fd = status_fd, .events = POLLIN};
+	ssize_t n;
+
+	if (poll(&p, 1, (NSI_SETUP_TIMEOUT_S + 2) * 1000) <= 0)
+		return -ETIMEDOUT;
+	n = read(status_fd, st, sizeof(*st));
+	if (n != (ssize_t)sizeof(*st))
+		return -EPIPE; /* PID 1 died before it could say why */
+	st->msg[sizeof(st->msg) - 1] = '\0';
+	return 0;
+}
+
+int
+session_start(const struct request *req, const struct plan *plan, int login_pidfd,
+	      struct nsi_reply *reply, int *ret_pidfd, char *err, size_t errlen)
+{
+	struct session s = {
+		.req = req,
+		.plan = plan,
+		.clone_ns = clone_flags(plan->namespaces),
+		.login_pidfd = login_pidfd,
+		.record_fd = -1,
+		.sessions_fd = -1,
+		.user_dir_fd = -1,
+		.lock_fd = -1,
+	};
+	struct clone_args args = {0};
+	struct init_status st;
+	bool need_lock = false;
+	int pipefd[2], pidfd = -1, r;
+	sigset_t mask;
+	pid_t pid;
+
+	for (size_t i = 0; i < ARRAY_SIZE(s.peer_mnt_fd); i++)
+		s.peer_mnt_fd[i] = -1;
+	for (size_t i = 0; i < plan->n_private; i++)
+		need_lock |= plan->private[i].type == CONF_PRIV_USER;
+	r = open_state(&s, need_lock, err, errlen);
+	if (r < 0)
+		return r;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return fail("pipe: %s", strerror(errno));
+
+	/* PID 1 drops signals it has not blocked (FACTS F33): block them before it exists. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	args.flags = CLONE_PIDFD | s.clone_ns;
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return fail("cannot create the namespaces: %s", strerror(errno));
+	if (pid == 0) {
+		close(pipefd[0]);
+		s.status_fd = pipefd[1];
+		init_main(&s);
+	}
+	close(pipefd[1]);
+
+	r = write_record(&s, pid, err, errlen);
+	if (r == 0) {
+		r = wait_for_init(pipefd[0], &st);
+		if (r == -ETIMEDOUT)
+			(void)xsnprintf(err, errlen, "the session's setup timed out");
+		else if (r < 0)
+			(void)xsnprintf(err, errlen, "the session's PID 1 died during setup");
+		else if (!st.ok)
+			(void)xsnprintf(err, errlen, "%s", st.msg), r = -EINVAL;
+	}
+	if (r < 0) {
+		char name[24];
+
+		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		(void)xsnprintf(name, sizeof(name), "%" PRIu64, s.id);
+		if (s.id)
+			drop_stale(s.sessions_fd, s.user_dir_fd, name);
+		return r;
+	}
+	memset(reply, 0, sizeof(*reply));
+	reply->magic = NSI_REPLY_MAGIC;
+	reply->verdict = NSI_READY;
+	reply->on_error = plan->on_error;
+	reply->clone_ns = s.clone_ns;
+	reply->init_pid = pid;
+	reply->session_id = s.id;
+	*ret_pidfd = pidfd;
+	return 0;
+}
