@@ -119,8 +119,13 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) \
 		-o $@ $< $(call obj,$(CONF_SRC) $(COMMON_SRC)) $(CONFUSE_LIBS) $(CMOCKA_LIBS)
 
-.PHONY: check check-unit sanitize
-check: check-unit
+.PHONY: check check-unit check-pam check-e2e sanitize
+# The PAM-level and end-to-end suites need root; run as another user they report a skip.
+check: check-unit check-e2e
+
+E2E_SUITES := $(sort $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
+check-e2e: $(PROGRAMS)
+	@BUILD=$(abspath $(BUILD)) sh tests/run-suites.sh e2e $(E2E_SUITES)
 
 check-unit: $(UNIT_TESTS)
 	@sh tests/run-unit.sh $(UNIT_TESTS)
