@@ -121,7 +121,18 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 
 .PHONY: check check-unit check-pam check-e2e sanitize
 # The PAM-level and end-to-end suites need root; run as another user they report a skip.
-check: check-unit check-e2e
+check: check-unit check-pam check-e2e
+
+# -rdynamic: the test's own syslog() must take the place of libc's inside libpam.
+$(BUILD)/tests/pam_%: tests/pam/test_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP -rdynamic $(LDHARDEN) \
+		$(LDFLAGS) -o $@ $< $(PAM_LIBS) $(CMOCKA_LIBS) -ldl -lpthread
+
+PAM_TESTS := $(patsubst tests/pam/test_%.c,$(BUILD)/tests/pam_%,$(wildcard tests/pam/test_*.c))
+check-pam: $(PROGRAMS) $(PAM_TESTS)
+	@sh tests/pam/symbols.sh $(MODULE)
+	@NSI_BUILD=$(abspath $(BUILD)) sh tests/run-unit.sh $(PAM_TESTS)
 
 E2E_SUITES := $(sort $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
 check-e2e: $(PROGRAMS)
@@ -131,7 +142,7 @@ check-unit: $(UNIT_TESTS)
 	@sh tests/run-unit.sh $(UNIT_TESTS)
 
 sanitize:
-	$(MAKE) BUILD=build/san SAN=1 check-unit
+	$(MAKE) BUILD=build/san SAN=1 check-unit check-pam
 
 # ---- install --------------------------------------------------------------------------------
 

@@ -49,8 +49,12 @@ static void
 exempt(struct plan *p, const char *what, const char *name, const char *list, uint32_t line)
 {
 	p->verdict = PLAN_EXEMPT;
-	(void)xsnprintf(p->why, sizeof(p->why), "%s '%.*s' is in %s (line %u)", what,
-			CONF_MAX_NAME, name, list, line);
+	if (line)
+		(void)xsnprintf(p->why, sizeof(p->why), "%s '%.*s' is in %s (line %u)", what,
+				CONF_MAX_NAME, name, list, line);
+	else
+		(void)xsnprintf(p->why, sizeof(p->why), "%s '%.*s' is in %s (the default)", what,
+				CONF_MAX_NAME, name, list);
 }
 
 int

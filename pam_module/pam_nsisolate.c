@@ -322,6 +322,15 @@ join(struct state *st, const char **what)
 	struct pollfd p = {.fd = st->pidfd, .events = POLLIN};
 	int fds[4] = {-1, -1, -1, -1}, r = 0;
 
+	/*
+	 * setns(pidfd) succeeds in a multithreaded process but moves only the calling thread:
+	 * a fork from any other thread would escape the session.  Login programs are
+	 * single-threaded; refuse the rest (FACTS F28, P11).
+	 */
+	if (count_threads() > 1) {
+		*what = "the login program is multithreaded; only one thread would join";
+		return -EINVAL;
+	}
 	/* A dead PID 1 would make every later fork() of ours fail with ENOMEM (FACTS P9). */
 	if (poll(&p, 1, 0) != 0) {
 		*what = "the session's PID 1 died before it could be joined";
@@ -341,11 +350,9 @@ join(struct state *st, const char **what)
 	}
 	if (setns(st->pidfd, (int)st->clone_ns) == 0)
 		return 0;
-	if (errno != EINVAL || count_threads() > 1) {
-		r = -errno;
-		*what = count_threads() > 1 ? "the login program is multithreaded; setns refused"
-					    : "setns failed";
-		return r;
+	if (errno != EINVAL) {
+		*what = "setns failed";
+		return -errno;
 	}
 	/* Kernels before 5.8 do not take a pidfd: open every namespace first, join mnt last. */
 	for (int i = 0; i < 4 && r == 0; i++) {
@@ -483,10 +490,15 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		.init_pid = reply.init_pid,
 	};
 	r = join(st, &what);
-	if (r < 0 || pam_set_data(pamh, DATA_KEY, st, cleanup) != PAM_SUCCESS) {
-		(void)xsnprintf(msg, sizeof(msg), "%s: %s", r < 0 ? what : "pam_set_data failed",
-				r < 0 ? strerror(-r) : "");
+	if (r == 0 && pam_set_data(pamh, DATA_KEY, st, cleanup) != PAM_SUCCESS) {
+		/* Joined but cannot remember it: undo the join, or we could never leave. */
+		(void)restore_namespaces(st);
+		r = -ENOMEM, what = "pam_set_data failed";
+	}
+	if (r < 0) {
+		(void)xsnprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
 		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		remove_record(st);
 		close_state_fds(st);
 		free(st);
 		return refuse_or_allow(pamh, reply.on_error, safe, msg);

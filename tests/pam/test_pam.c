@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * PAM-level tests: the built pam_nsisolate.so loaded with dlopen and driven through real
+ * libpam handles, as root, with the built helper.  Checks the codes the module returns, what
+ * it logs (syslog is captured: this program defines the functions libpam calls), and that the
+ * calling process - the login program - sees no surprise: no child left, signal state and fd
+ * count unchanged, its own namespaces back after close.
+ *
+ * Environment: NSI_BUILD = the build directory (default "build").
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+#include <security/pam_modules.h>
+
+#define USER    "nsitestpam"
+#define SERVICE "nsitest-pam"
+
+typedef int (*sm_fn)(pam_handle_t *, int, int, const char **);
+
+static char W[128];
+static void *module;
+static sm_fn sm_open, sm_close;
+static char logbuf[16384];
+
+/* ---- syslog capture: libpam's pam_syslog ends up here instead of in /dev/log ---------- */
+
+static void
+capture(const char *fmt, va_list ap)
+{
+	size_t n = strlen(logbuf);
+
+	if (n + 2 < sizeof(logbuf)) {
+		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
+		strcat(logbuf, "\n");
+	}
+}
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...);
+void
+__syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)pri, (void)flag;
+	va_start(ap, fmt);
+	capture(fmt, ap);
+	va_end(ap);
+}
+
+void
+syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)pri;
+	va_start(ap, fmt);
+	capture(fmt, ap);
+	va_end(ap);
+}
+
+void
+vsyslog(int pri, const char *fmt, va_list ap)
+{
+	(void)pri;
+	capture(fmt, ap);
+}
+
+/* ---- fixtures -------------------------------------------------------------------------- */
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void
+write_conf(const char *name, mode_t mode, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/etc/%s", W, name);
+	unlink(path);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static int
+conv(int n, const struct pam_message **m, struct pam_response **r, void *d)
+{
+	(void)n, (void)m, (void)r, (void)d;
+	return PAM_CONV_ERR;
+}
+
+static pam_handle_t *
+handle(const char *user)
+{
+	static struct pam_conv c = {conv, NULL};
+	char confdir[256];
+	pam_handle_t *pamh = NULL;
+
+	snprintf(confdir, sizeof(confdir), "%s/pam.d", W);
+	assert_int_equal(pam_start_confdir(SERVICE, user, &c, confdir, &pamh), PAM_SUCCESS);
+	return pamh;
+}
+
+/* Module arguments: conf=W/etc/NAME helper=W/bin/nsisolate-helper, plus extra. */
+static int
+args(const char *conf, const char *extra, const char **argv, char bufs[3][256])
+{
+	int n = 0;
+
+	snprintf(bufs[0], 256, "conf=%s/etc/%s", W, conf);
+	snprintf(bufs[1], 256, "helper=%s/bin/nsisolate-helper", W);
+	argv[n++] = bufs[0];
+	argv[n++] = bufs[1];
+	if (extra)
+		argv[n++] = extra;
+	return n;
+}
+
+static int
+open_with(pam_handle_t *pamh, const char *conf, const char *extra)
+{
+	const char *argv[3];
+	char bufs[3][256];
+	int argc = args(conf, extra, argv, bufs);
+
+	int r;
+
+	logbuf[0] = '\0';
+	r = sm_open(pamh, 0, argc, argv);
+	if (getenv("NSI_TEST_VERBOSE"))
+		fprintf(stderr, "open(%s) = %d: %s", conf, r, logbuf);
+	return r;
+}
+
+/*
+ * The success path goes through libpam's own stack (pam_open_session): pam_set_data, which a
+ * joined session needs, refuses calls that do not come from a module that libpam called.
+ */
+static int
+stack_open(pam_handle_t *pamh)
+{
+	logbuf[0] = '\0';
+	return pam_open_session(pamh, 0);
+}
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int
+count_records(void)
+{
+	DIR *d = opendir("/run/nsisolate/sessions");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void
+wait_no_records(void)
+{
+	for (int i = 0; i < 100 && count_records() > 0; i++)
+		usleep(50000);
+	assert_int_equal(count_records(), 0);
+}
+
+static char *
+read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static const char good_conf[] = "hostname = \"pamtest\"\n"
+				"private \"/tmp\" { type = session }\n";
+
+static int
+setup(void **state)
+{
+	const char *build = getenv("NSI_BUILD") ? getenv("NSI_BUILD") : "build";
+	char path[256];
+
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	snprintf(W, sizeof(W), "/srv/nsitest-pam-%d", (int)getpid());
+	if (sh("mkdir -p -m 0755 %s/bin %s/etc %s/pam.d && install -m 0755 %s/pam_nsisolate.so "
+	       "%s/nsisolate-helper %s/bin/ && (userdel -r " USER " >/dev/null 2>&1; useradd -m "
+	       USER ")",
+	       W, W, W, build, build, W) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/pam.d/" SERVICE, W);
+	FILE *f = fopen(path, "we");
+	if (!f)
+		return -1;
+	fprintf(f, "session required %s/bin/pam_nsisolate.so conf=%s/etc/good.conf helper=%s/bin/"
+		   "nsisolate-helper\n",
+		W, W, W);
+	fclose(f);
+	write_conf("good.conf", 0644, good_conf);
+	snprintf(path, sizeof(path), "%s/bin/pam_nsisolate.so", W);
+	module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!module)
+		return -1;
+	sm_open = (sm_fn)dlsym(module, "pam_sm_open_session");
+	sm_close = (sm_fn)dlsym(module, "pam_sm_close_session");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	if (module)
+		dlclose(module);
+	sh("uid=$(id -u " USER " 2>/dev/null) && userdel -r " USER " >/dev/null 2>&1; "
+	   "[ -n \"$uid\" ] && rm -rf /var/lib/nsisolate/$uid /run/nsisolate/users/$uid; rm -rf %s",
+	   W);
+	return 0;
+}
+
+#define NEED_ROOT()                                                                                \
+	do {                                                                                       \
+		if (geteuid() != 0)                                                                \
+			skip();                                                                    \
+	} while (0)
+
+/* ---- tests ----------------------------------------------------------------------------- */
+
+static void
+test_exports(void **state)
+{
+	(void)state;
+	NEED_ROOT();
+	assert_non_null(sm_open);
+	assert_non_null(sm_close);
+	/* A session module only: nothing else is exported. */
+	assert_null(dlsym(module, "pam_sm_authenticate"));
+	assert_null(dlsym(module, "user_info_lookup"));
+	assert_null(dlsym(module, "parse_uint"));
+}
+
+static void
+test_unknown_argument_refuses(void **state)
+{
+	pam_handle_t *pamh;
+
+	(void)state;
+	NEED_ROOT();
+	pamh = handle(USER);
+	assert_int_equal(open_with(pamh, "good.conf", "debgu"), PAM_SERVICE_ERR);
+	assert_non_null(strstr(logbuf, "unknown or invalid argument 'debgu'"));
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void
+test_relative_path_argument_refuses(void **state)
+{
+	const char *argv[] = {"conf=etc/x.conf"};
+	pam_handle_t *pamh;
+
+	(void)state;
+	NEED_ROOT();
+	pamh = handle(USER);
+	assert_int_equal(sm_open(pamh, 0, 1, argv), PAM_SERVICE_ERR);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void
+test_exempt_root_is_ignored(void **state)
+{
+	pam_handle_t *pamh;
+
+	(void)state;
+	NEED_ROOT();
+	pamh = handle("root");
+	assert_int_equal(open_with(pamh, "good.conf", "debug"), PAM_IGNORE);
+	assert_non_null(strstr(logbuf, "exempt_users"));
+	assert_int_equal(count_records(), 0);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void
+test_isolate_false_is_ignored(void **state)
+{
+	pam_handle_t *pamh;
+
+	(void)state;
+	NEED_ROOT();
+	write_conf("off.conf", 0644, "user \"" USER "\" {\n isolate = false\n}\n");
+	pamh = handle(USER);
+	assert_int_equal(open_with(pamh, "off.conf", NULL), PAM_IGNORE);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void
+test_bad_configs_refuse(void **state)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+		const char *text;
+		const char *log;
+	} cases[] = {
+		{"syntax.conf", 0644, "isolat = true\n", "syntax.conf:1: no such option"},
+		{"writable.conf", 0664, good_conf, "writable by group or others"},
+		{"env.conf", 0644, "hostname = \"${HOME}\"\n", "'${' is not allowed"},
+		/* An invalid file says nothing we could trust: its on_error = allow included. */
+		{"allow-invalid.conf", 0644, "on_error = allow\nnamespaces = {net}\n",
+		 "not supported"},
+	};
+
+	(void)state;
+	NEED_ROOT();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pam_handle_t *pamh = handle(USER);
+
+		write_conf(cases[i].name, cases[i].mode, cases[i].text);
+		assert_int_equal(open_with(pamh, cases[i].name, NULL), PAM_SYSTEM_ERR);
+		assert_non_null(strstr(logbuf, "refusing the session"));
+		assert_non_null(strstr(logbuf, cases[i].log));
+		pam_end(pamh, PAM_SUCCESS);
+	}
+	/* Missing and symlinked files. */
+	{
+		pam_handle_t *pamh = handle(USER);
+		char link[256], target[256];
+
+		assert_int_equal(open_with(pamh, "missing.conf", NULL), PAM_SYSTEM_ERR);
+		assert_non_null(strstr(logbuf, "No such file"));
+		snprintf(link, sizeof(link), "%s/etc/link.conf", W);
+		snprintf(target, sizeof(target), "%s/etc/good.conf", W);
+		unlink(link);
+		assert_int_equal(symlink(target, link), 0);
+		assert_int_equal(open_with(pamh, "link.conf", NULL), PAM_SYSTEM_ERR);
+		assert_non_null(strstr(logbuf, "symbolic link"));
+		pam_end(pamh, PAM_SUCCESS);
+	}
+	assert_int_equal(count_records(), 0);
+}
+
+static void
+test_missing_helper_refuses(void **state)
+{
+	const char *argv[2];
+	char c[256];
+	pam_handle_t *pamh;
+
+	(void)state;
+	NEED_ROOT();
+	snprintf(c, sizeof(c), "conf=%s/etc/good.conf", W);
+	argv[0] = c;
+	argv[1] = "helper=/nonexistent/nsisolate-helper";
+	pamh = handle(USER);
+	logbuf[0] = '\0';
+	assert_int_equal(sm_open(pamh, 0, 2, argv), PAM_SYSTEM_ERR);
+	assert_non_null(strstr(logbuf, "cannot run /nonexistent/nsisolate-helper"));
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void
+test_on_error(void **state)
+{
+	pam_handle_t *pamh;
+
+	(void)state;
+	NEED_ROOT();
+	/* A target that does not exist: the setup fails after the plan is known. */
+	write_conf("allow.conf", 0644, "on_error = allow\nprivate \"/nonexistent-nsitest\" {}\n");
+	write_conf("deny.conf", 0644, "on_error = deny\nprivate \"/nonexistent-nsitest\" {}\n");
+	pamh = handle(USER);
+	assert_int_equal(open_with(pamh, "allow.conf", NULL), PAM_IGNORE);
+	assert_non_null(strstr(logbuf, "continuing without it (on_error = allow)"));
+	assert_int_equal(open_with(pamh, "deny.conf", NULL), PAM_SYSTEM_ERR);
+	assert_non_null(strstr(logbuf, "nonexistent-nsitest"));
+	pam_end(pamh, PAM_SUCCESS);
+	assert_int_equal(count_records(), 0);
+}
+
+static int sigchld_seen;
+static void
+on_sigchld(int sig)
+{
+	(void)sig;
+	sigchld_seen++;
+}
+
+static void
+test_open_join_close(void **state)
+{
+	struct sigaction sa = {.sa_handler = on_sigchld}, old, now;
+	struct utsname before, inside, after;
+	sigset_t mask, mask_now;
+	pam_handle_t *pamh;
+	char buf[256];
+	int fds;
+
+	(void)state;
+	NEED_ROOT();
+	/* The login program's signal state, which the module must leave as it found it. */
+	sigaction(SIGCHLD, &sa, &old);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigchld_seen = 0;
+	uname(&before);
+	fds = count_fds();
+
+	pamh = handle(USER);
+	assert_int_equal(stack_open(pamh), PAM_SUCCESS);
+	assert_non_null(strstr(logbuf, "session isolated for user " USER));
+	assert_non_null(strstr(logbuf, "rule top level"));
+	assert_non_null(strstr(logbuf, " ms"));
+	/* Inside: the session's hostname and /proc, whose PID 1 is the helper. */
+	uname(&inside);
+	assert_string_equal(inside.nodename, "pamtest");
+	assert_string_equal(read_file("/proc/1/comm", buf, sizeof(buf)), "nsisolate-helpe\n");
+	/* No child of ours left to reap, no SIGCHLD delivered for the helper. */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(sigchld_seen, 0);
+	sigaction(SIGCHLD, NULL, &now);
+	assert_ptr_equal(now.sa_handler, on_sigchld);
+	sigprocmask(SIG_BLOCK, NULL, &mask_now);
+	assert_true(sigismember(&mask_now, SIGUSR1));
+	assert_int_equal(count_records(), 1);
+
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	/* Back home: our own hostname and /proc/self. */
+	uname(&after);
+	assert_string_equal(after.nodename, before.nodename);
+	assert_int_not_equal(access("/proc/self/status", R_OK), -1);
+	pam_end(pamh, PAM_SUCCESS);
+	wait_no_records();
+	assert_int_equal(count_fds(), fds);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+	sigaction(SIGCHLD, &old, NULL);
+}
+
+/* su and login: a forked child calls close_session and pam_end(PAM_DATA_SILENT). */
+static void
+test_forked_child_does_not_end_session(void **state)
+{
+	pam_handle_t *pamh;
+	struct utsname u;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	NEED_ROOT();
+	pamh = handle(USER);
+	assert_int_equal(stack_open(pamh), PAM_SUCCESS);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pam_close_session(pamh, 0);
+		pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	usleep(200000);
+	/* The session is still there: PID 1 alive, our view unchanged. */
+	uname(&u);
+	assert_string_equal(u.nodename, "pamtest");
+	assert_int_equal(access("/proc/1/status", R_OK), 0);
+	assert_int_equal(count_records(), 1);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	wait_no_records();
+}
+
+/* su or sudo inside a session: nested = skip, decided from root-only state. */
+static void
+test_nested_is_ignored(void **state)
+{
+	pam_handle_t *pamh;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	NEED_ROOT();
+	pamh = handle(USER);
+	assert_int_equal(stack_open(pamh), PAM_SUCCESS);
+	pid = fork(); /* lands in the session's PID namespace */
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pam_handle_t *inner = handle(USER);
+		int r = open_with(inner, "good.conf", "debug");
+
+		_exit(r == PAM_IGNORE && strstr(logbuf, "nested = skip") ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_records(), 1);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	wait_no_records();
+}
+
+static void *
+sleeper(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* setns(mnt) is refused to multithreaded callers (FACTS F28): fail closed, say why. */
+static void
+test_multithreaded_caller_refused(void **state)
+{
+	pam_handle_t *pamh;
+	pthread_t th;
+
+	(void)state;
+	NEED_ROOT();
+	assert_int_equal(pthread_create(&th, NULL, sleeper, NULL), 0);
+	pamh = handle(USER);
+	assert_int_equal(stack_open(pamh), PAM_SYSTEM_ERR);
+	assert_non_null(strstr(logbuf, "multithreaded"));
+	pam_end(pamh, PAM_SUCCESS);
+	pthread_cancel(th);
+	pthread_join(th, NULL);
+	wait_no_records();
+}
+
+static void
+test_200_cycles_leave_nothing(void **state)
+{
+	char before[16384], after[16384];
+	int fds;
+
+	(void)state;
+	NEED_ROOT();
+	read_file("/proc/self/mountinfo", before, sizeof(before));
+	fds = count_fds();
+	for (int i = 0; i < 200; i++) {
+		pam_handle_t *pamh = handle(USER);
+
+		assert_int_equal(stack_open(pamh), PAM_SUCCESS);
+		assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+		pam_end(pamh, PAM_SUCCESS);
+	}
+	wait_no_records();
+	assert_int_equal(count_fds(), fds);
+	assert_string_equal(read_file("/proc/self/mountinfo", after, sizeof(after)), before);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exports),
+		cmocka_unit_test(test_unknown_argument_refuses),
+		cmocka_unit_test(test_relative_path_argument_refuses),
+		cmocka_unit_test(test_exempt_root_is_ignored),
+		cmocka_unit_test(test_isolate_false_is_ignored),
+		cmocka_unit_test(test_bad_configs_refuse),
+		cmocka_unit_test(test_missing_helper_refuses),
+		cmocka_unit_test(test_on_error),
+		cmocka_unit_test(test_open_join_close),
+		cmocka_unit_test(test_forked_child_does_not_end_session),
+		cmocka_unit_test(test_nested_is_ignored),
+		cmocka_unit_test(test_multithreaded_caller_refused),
+		cmocka_unit_test(test_200_cycles_leave_nothing),
+	};
+
+	return cmocka_run_group_tests_name("pam", tests, setup, teardown);
+}
