@@ -43,7 +43,15 @@ wait_until() {
 # Processes of ours that outlive their session, mounts of ours in our mount table, records.
 helper_pids() { pgrep -f "^$W/bin/nsisolate-helper" || true; }
 our_mounts() { grep -cE 'nsisolate|nsitest' /proc/self/mountinfo || true; }
-live_records() { ls /run/nsisolate/sessions 2>/dev/null | grep -vc '^\.' || true; }
+# Records of this suite's users only: other suites may run at the same time.
+live_records() {
+	local u uid n=0
+	for u in "${NSI_USERS[@]}"; do
+		uid=$(id -u "$u" 2>/dev/null) || continue
+		n=$((n + $(grep -lx "uid=$uid" /run/nsisolate/sessions/* 2>/dev/null | wc -l)))
+	done
+	echo "$n"
+}
 no_helpers() { [ -z "$(helper_pids)" ]; }
 no_records() { [ "$(live_records)" = 0 ]; }
 
