@@ -66,7 +66,7 @@ ALL_CFLAGS := -std=gnu11 -fPIC $(WARNINGS) $(HARDENING) $(CFLAGS) \
 LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(LDSAN)
 
 COMMON_SRC := common/util.c common/identity.c common/safepath.c common/record.c
-CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/values.c conf/store.c \
+CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/values.c conf/store.c conf/cache.c \
               conf/resolve.c conf/load.c
 TOOL_SRC   := tool/main.c tool/check.c tool/run.c tool/sessions.c
 HELPER_SRC := helper/main.c helper/setup.c helper/mounts.c helper/init.c \
@@ -143,6 +143,20 @@ check-unit: $(UNIT_TESTS)
 
 sanitize:
 	$(MAKE) BUILD=build/san SAN=1 check-unit check-pam
+
+# ---- benchmarks (on demand, not part of make check) -----------------------------------------
+
+$(BUILD)/bench/confbench: bench/confbench.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS)
+
+$(BUILD)/bench/pamtime: bench/pamtime.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) -o $@ $< $(PAM_LIBS)
+
+.PHONY: bench-conf
+bench-conf: $(BUILD)/bench/confbench
+	$(BUILD)/bench/confbench
 
 # ---- install --------------------------------------------------------------------------------
 

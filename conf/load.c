@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "../common/safepath.h"
+#include "cache.h"
 #include "store.h"
 
 /*
@@ -114,11 +115,9 @@ read_all(int fd, char **ret, size_t *ret_len)
 }
 
 int
-conf_load(const char *path, uid_t owner, struct conf **ret, struct conf_diags *d)
+conf_open_checked(const char *path, uid_t owner, struct conf_diags *d)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
 	int r;
 
 	/* O_NONBLOCK: a FIFO put in the file's place must not hang the login. */
@@ -133,6 +132,16 @@ conf_load(const char *path, uid_t owner, struct conf **ret, struct conf_diags *d
 	}
 	if ((r = check_file(fd, path, owner, d)) < 0 || (r = check_dir(path, owner, d)) < 0)
 		return r;
+	return steal_fd(fd);
+}
+
+int
+conf_parse_fd(int fd, const char *path, struct conf **ret, struct conf_diags *d)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
 	r = read_all(fd, &buf, &len);
 	if (r == -EFBIG)
 		conf_diag_add(d, 0, "file is larger than %u bytes", CONF_MAX_FILE_SIZE);
@@ -141,6 +150,16 @@ conf_load(const char *path, uid_t owner, struct conf **ret, struct conf_diags *d
 	if (r < 0)
 		return r;
 	return conf_parse_buffer(path, buf, len, ret, d);
+}
+
+int
+conf_load(const char *path, uid_t owner, struct conf **ret, struct conf_diags *d)
+{
+	_cleanup_close_ int fd = conf_open_checked(path, owner, d);
+
+	if (fd < 0)
+		return fd;
+	return conf_parse_fd(fd, path, ret, d);
 }
 
 int

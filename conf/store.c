@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
+#include <sys/mman.h>
 
 #include "store.h"
 
@@ -192,6 +193,9 @@ conf_free(struct conf *c)
 {
 	if (!c)
 		return;
-	free(c->h);
+	if (c->map)
+		munmap(c->map, c->map_len);
+	else
+		free(c->h);
 	free(c);
 }

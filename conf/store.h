@@ -46,6 +46,8 @@ struct conf_header {
 struct conf {
 	struct conf_header *h;
 	size_t size;
+	void *map; /* set when h lives in a mapped cache file (see cache.c) */
+	size_t map_len;
 };
 
 static inline const char *

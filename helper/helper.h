@@ -35,6 +35,7 @@ struct request {
 struct session {
 	const struct request *req;
 	const struct plan *plan;
+	struct conf *conf;   /* the plan points into it; PID 1 frees it after setup */
 	unsigned clone_ns;   /* CLONE_NEW* flags */
 	int login_pidfd;     /* the login process: when it dies, the session ends */
 	int record_fd;       /* the session record; PID 1 holds its flock */
@@ -56,8 +57,9 @@ struct init_status {
 _noreturn_ void reply_fail(unsigned on_error, const char *fmt, ...) _printf_(2, 3);
 
 /* setup.c: first stage. */
-int session_start(const struct request *req, const struct plan *plan, int login_pidfd,
-		  struct nsi_reply *reply, int *ret_pidfd, char *err, size_t errlen);
+int session_start(const struct request *req, const struct plan *plan, struct conf *conf,
+		  int login_pidfd, struct nsi_reply *reply, int *ret_pidfd, char *err,
+		  size_t errlen);
 /* The session id (record name) of process `pid` ("self" or a number): see record.h. */
 int session_id_of(const char *pid, unsigned clone_ns, uint64_t *ret);
 /* Is this process already inside an isolated session?  1 yes, 0 no, -errno unknown. */

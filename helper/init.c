@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/securebits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -278,6 +279,10 @@ init_main(struct session *s)
 	if ((s->clone_ns & CLONE_NEWUTS) && s->plan->hostname[0] &&
 	    sethostname(s->plan->hostname, strlen(s->plan->hostname)) < 0)
 		report_and_exit(s, "cannot set the hostname");
+	/* From here on PID 1 needs only the plan's numbers: give the memory back (PSS). */
+	conf_free(s->conf);
+	s->conf = NULL;
+	malloc_trim(0);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "../common/safepath.h"
+#include "../conf/cache.h"
 #include "helper.h"
 
 /*
@@ -192,14 +194,19 @@ host_short_name(char *buf, size_t size)
 static struct conf *
 load_config(const char *path)
 {
+	_cleanup_close_ int run = -1, cache = -1;
 	struct conf_diags d;
 	struct conf *c = NULL;
-	char msg[400] = "";
+	char msg[400] = "", err[PATH_MAX + 64];
 	size_t n = 0;
 
 	if (conf_diags_init(&d, path) < 0)
 		reply_fail(CONF_ON_ERROR_DENY, "out of memory");
-	if (conf_load(path, 0, &c, &d) == 0) {
+	/* Large files are parsed once per change (conf/cache.c); no cache is no error. */
+	run = safe_state_dir(NSI_RUN_DIR, err, sizeof(err));
+	if (run >= 0)
+		cache = safe_private_dir(run, NSI_RUN_DIR, "cache", err, sizeof(err));
+	if (conf_load_cached(path, 0, cache, &c, &d) == 0) {
 		conf_diags_free(&d);
 		return c;
 	}
@@ -292,7 +299,7 @@ main(int argc, char **argv)
 		reply_ignore(rule, "already inside isolated session %llu (nested = skip)",
 			     (unsigned long long)nested_id);
 
-	r = session_start(&req, &plan, login_pidfd, &reply, &pidfd, err, sizeof(err));
+	r = session_start(&req, &plan, c, login_pidfd, &reply, &pidfd, err, sizeof(err));
 	if (r < 0)
 		reply_fail(plan.on_error, "%s", err);
 	(void)xsnprintf(reply.rule, sizeof(reply.rule), "%s", rule);

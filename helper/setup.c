@@ -290,12 +290,13 @@ wait_for_init(int status_fd, struct init_status *st)
 }
 
 int
-session_start(const struct request *req, const struct plan *plan, int login_pidfd,
-	      struct nsi_reply *reply, int *ret_pidfd, char *err, size_t errlen)
+session_start(const struct request *req, const struct plan *plan, struct conf *conf,
+	      int login_pidfd, struct nsi_reply *reply, int *ret_pidfd, char *err, size_t errlen)
 {
 	struct session s = {
 		.req = req,
 		.plan = plan,
+		.conf = conf,
 		.clone_ns = clone_flags(plan->namespaces),
 		.login_pidfd = login_pidfd,
 		.record_fd = -1,

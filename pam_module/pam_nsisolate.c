@@ -530,14 +530,17 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* Only the process that joined closes; su and login also call this after fork. */
 	if (st->closed || getpid() != st->opener)
 		return PAM_SUCCESS;
-	/* Ask PID 1 to end the session; never wait for it (FACTS F25). No pipe: no SIGPIPE. */
-	(void)pidfd_send_signal(st->pidfd, SIGTERM, NULL, 0);
 	r = restore_namespaces(st);
 	if (r < 0)
 		pam_syslog(pamh, LOG_WARNING, "cannot return to the original namespaces: %s",
 			   strerror(-r));
 	p = (struct pollfd){.fd = st->pidfd, .events = POLLIN};
 	dead = poll(&p, 1, 0) > 0;
+	/*
+	 * Ask PID 1 to end the session and never wait for it (FACTS F25); through the pidfd, so
+	 * no SIGPIPE and no pid reuse.  Last: PID 1 may take the CPU as soon as it is woken.
+	 */
+	(void)pidfd_send_signal(st->pidfd, SIGTERM, NULL, 0);
 	if (dead)
 		remove_record(st);
 	pam_syslog(pamh, LOG_INFO, "session %" PRIu64 " closed (init pid %d%s)", st->id,

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A cache of parsed configurations.  libconfuse needs ~40 ms for 10,000 sections (it builds a
+ * tree of small allocations); a login must not pay that.  The flat table of store.h has no
+ * pointers, so a parse's result can be written to a file as it is and mapped by the next
+ * login, after a bounds check of every offset (O(n), microseconds).
+ *
+ * The cache lives in a root-only directory (NSI_RUN_DIR/cache, 0700); an entry is used only
+ * if its header names the same file (path, device, inode, size, mtime and ctime to the
+ * nanosecond: ctime cannot be set from user space) and the same format version.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "cache.h"
+#include "store.h"
+
+#define CACHE_MAGIC "NSICACH"
+
+struct cache_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t blob_off; /* where the conf_header starts, 8-aligned */
+	uint64_t blob_size;
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+	char path[PATH_MAX];
+};
+
+static void
+make_key(struct cache_header *h, const char *path, const struct stat *st)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, CACHE_MAGIC, sizeof(CACHE_MAGIC));
+	h->version = CONF_VERSION;
+	h->blob_off = (uint32_t)((sizeof(*h) + 7) & ~(size_t)7);
+	h->dev = (uint64_t)st->st_dev;
+	h->ino = (uint64_t)st->st_ino;
+	h->size = (uint64_t)st->st_size;
+	h->mtime_sec = st->st_mtim.tv_sec;
+	h->mtime_nsec = st->st_mtim.tv_nsec;
+	h->ctime_sec = st->st_ctim.tv_sec;
+	h->ctime_nsec = st->st_ctim.tv_nsec;
+	(void)xsnprintf(h->path, sizeof(h->path), "%s", path);
+}
+
+static void
+cache_name(const char *path, char *buf, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	(void)xsnprintf(buf, size, "%016" PRIx64 ".conf", h);
+}
+
+static bool
+in_bounds(size_t off, size_t count, size_t elem, size_t total)
+{
+	return off % 8 == 0 && off <= total && count <= (total - off) / (elem ? elem : 1);
+}
+
+int
+conf_validate_blob(const void *blob, size_t size)
+{
+	const struct conf_header *h = blob;
+	const struct conf c = {.h = (struct conf_header *)blob, .size = size};
+	const char *strings;
+
+	if (size < sizeof(*h) || memcmp(h->magic, CONF_MAGIC, sizeof(CONF_MAGIC)) != 0 ||
+	    h->version != CONF_VERSION || h->total_size != size ||
+	    h->n_policies != 1 + h->n_users + h->n_groups ||
+	    !in_bounds(h->policies_off, h->n_policies, sizeof(struct conf_policy), size) ||
+	    !in_bounds(h->privs_off, h->n_privs, sizeof(struct conf_priv), size) ||
+	    !in_bounds(h->user_index_off, h->n_users, 4, size) ||
+	    !in_bounds(h->group_index_off, h->n_groups, 4, size) ||
+	    !in_bounds(h->exempt_users_off, h->n_exempt_users, 4, size) ||
+	    !in_bounds(h->exempt_groups_off, h->n_exempt_groups, 4, size) ||
+	    !in_bounds(h->strings_off, h->strings_size, 1, size) || h->strings_size == 0)
+		return -EBADMSG;
+	strings = (const char *)blob + h->strings_off;
+	/* Every string offset then points at a NUL-terminated string inside the pool. */
+	if (strings[h->strings_size - 1] != '\0')
+		return -EBADMSG;
+	for (uint32_t i = 0; i < h->n_policies; i++) {
+		const struct conf_policy *p = conf_policy(&c, i);
+
+		if (p->title >= h->strings_size || p->hostname >= h->strings_size ||
+		    p->priv_first > h->n_privs || p->priv_count > h->n_privs - p->priv_first ||
+		    p->kind > CONF_RULE_GROUP || p->on_error > CONF_ON_ERROR_ALLOW ||
+		    p->nested > CONF_NESTED_ISOLATE || p->namespaces > CONF_NS_ALL ||
+		    p->kind != (i == 0 ? CONF_RULE_TOP
+				       : i <= h->n_users ? CONF_RULE_USER : CONF_RULE_GROUP))
+			return -EBADMSG;
+	}
+	for (uint32_t i = 0; i < h->n_privs; i++) {
+		const struct conf_priv *p = conf_priv(&c, i);
+
+		if (p->path >= h->strings_size || p->size >= h->strings_size ||
+		    p->type > CONF_PRIV_PERSISTENT || p->mode > 01777)
+			return -EBADMSG;
+	}
+	for (uint32_t i = 0; i < h->n_users; i++)
+		if (conf_u32(&c, h->user_index_off)[i] - 1 >= h->n_users)
+			return -EBADMSG;
+	for (uint32_t i = 0; i < h->n_groups; i++)
+		if (conf_u32(&c, h->group_index_off)[i] - 1 - h->n_users >= h->n_groups)
+			return -EBADMSG;
+	for (uint32_t i = 0; i < h->n_exempt_users; i++)
+		if (conf_u32(&c, h->exempt_users_off)[i] >= h->strings_size)
+			return -EBADMSG;
+	for (uint32_t i = 0; i < h->n_exempt_groups; i++)
+		if (conf_u32(&c, h->exempt_groups_off)[i] >= h->strings_size)
+			return -EBADMSG;
+	return 0;
+}
+
+/* Map the entry if it is for this very file; -ENOENT otherwise. */
+static int
+cache_read(int dirfd, const char *name, const struct cache_header *want, struct conf **ret)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	const struct cache_header *h;
+	struct conf *c;
+	struct stat st;
+	void *map;
+
+	if (fd < 0)
+		return -ENOENT;
+	/* Ours only: root's, private, a plain file of a sane size. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 077) || (size_t)st.st_size < want->blob_off ||
+	    (size_t)st.st_size > CONF_CACHE_MAX_SIZE)
+		return -ENOENT;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -ENOENT;
+	h = map;
+	{
+		struct cache_header got = *h;
+
+		got.blob_size = 0; /* the one field the key does not fix */
+		if (memcmp(&got, want, sizeof(got)) != 0) {
+			munmap(map, (size_t)st.st_size);
+			return -ENOENT;
+		}
+	}
+	if (h->blob_size != (uint64_t)st.st_size - h->blob_off ||
+	    conf_validate_blob((const char *)map + h->blob_off, (size_t)h->blob_size) < 0 ||
+	    !(c = calloc(1, sizeof(*c)))) {
+		munmap(map, (size_t)st.st_size);
+		return -ENOENT;
+	}
+	c->h = (struct conf_header *)((char *)map + h->blob_off);
+	c->size = (size_t)h->blob_size;
+	c->map = map;
+	c->map_len = (size_t)st.st_size;
+	*ret = c;
+	return 0;
+}
+
+/* Write the entry under a temporary name, then rename it into place: readers see all or none. */
+static void
+cache_write(int dirfd, const char *name, const struct cache_header *key, const struct conf *c)
+{
+	char tmp[64];
+	int fd;
+	bool ok;
+
+	(void)xsnprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	{
+		struct cache_header h = *key;
+		char pad[8] = {0};
+		size_t gap = h.blob_off - sizeof(h);
+
+		h.blob_size = c->size;
+		ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
+		     write(fd, pad, gap) == (ssize_t)gap &&
+		     write(fd, c->h, c->size) == (ssize_t)c->size;
+	}
+	close(fd);
+	if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
+		(void)unlinkat(dirfd, tmp, 0);
+}
+
+int
+conf_load_cached(const char *path, uid_t owner, int cache_dirfd, struct conf **ret,
+		 struct conf_diags *d)
+{
+	_cleanup_close_ int fd = conf_open_checked(path, owner, d);
+	struct cache_header key;
+	char name[32];
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	if (cache_dirfd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < CONF_CACHE_MIN_SIZE ||
+	    strlen(path) >= sizeof(key.path))
+		return conf_parse_fd(fd, path, ret, d);
+	make_key(&key, path, &st);
+	cache_name(path, name, sizeof(name));
+	if (cache_read(cache_dirfd, name, &key, ret) == 0)
+		return 0;
+	r = conf_parse_fd(fd, path, ret, d);
+	/* Only a valid file is worth remembering; a broken one is reported every time. */
+	if (r == 0)
+		cache_write(cache_dirfd, name, &key, *ret);
+	return r;
+}

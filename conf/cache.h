@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef NSISOLATE_CACHE_H
+#define NSISOLATE_CACHE_H
+
+#include "conf.h"
+
+/* Files smaller than this parse in well under a millisecond: no cache for them. */
+#define CONF_CACHE_MIN_SIZE (64u << 10)
+#define CONF_CACHE_MAX_SIZE (64u << 20)
+
+/* conf_load() in two steps: the checked, opened file; then reading and parsing it. */
+int conf_open_checked(const char *path, uid_t owner, struct conf_diags *d);
+int conf_parse_fd(int fd, const char *path, struct conf **ret, struct conf_diags *d);
+
+/*
+ * conf_load() with a cache for large files: parsed once per change of the file and kept,
+ * already checked and flat, in `cache_dirfd` (a root-only directory), then mapped as it is.
+ * The cache entry names the file by path, device, inode, size, mtime and ctime.  With
+ * cache_dirfd < 0, or when the cache cannot be used, it is plain conf_load().
+ */
+int conf_load_cached(const char *path, uid_t owner, int cache_dirfd, struct conf **ret,
+		     struct conf_diags *d);
+
+/* Check a table read from outside (a cache file): every offset and index within bounds. */
+int conf_validate_blob(const void *blob, size_t size);
+
+#endif
