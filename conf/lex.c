@@ -145,7 +145,10 @@ check_bytes(struct lexer *lx)
 		if (n == 0) {
 			if (!error(lx, line, "invalid UTF-8 byte 0x%02x", c))
 				return false;
-			n = 1;
+			/* One message per broken sequence, not one per byte of it. */
+			for (n = 1;
+			     i + n < lx->len && ((unsigned char)lx->in[i + n] & 0xc0) == 0x80; n++)
+				;
 		}
 		i += n;
 	}
@@ -194,9 +197,16 @@ push_token(struct lexer *lx, bool str, size_t start, size_t out_start)
 	return 0;
 }
 
+static bool
+is_section(const struct lexer *lx, const struct token *t)
+{
+	return token_is(lx, t, "user") || token_is(lx, t, "group") || token_is(lx, t, "private");
+}
+
 /*
  * `user "alice" {` -> `user { __title = "alice"`, whitespace and newlines kept in place so
- * that every later line number stays right.
+ * that every later line number stays right.  `user {` gets the empty mark for a title:
+ * libconfuse would only know the line of its closing '}'.
  */
 static int
 open_brace(struct lexer *lx)
@@ -214,10 +224,12 @@ open_brace(struct lexer *lx)
 	lx->is_list[lx->depth] =
 		lx->ntok > 0 && !title->str && strchr("=+", lx->in[title->in_start]);
 	lx->open_line[lx->depth++] = lx->line;
-	if (lx->ntok < 2 || !title->str ||
-	    !(token_is(lx, kw, "user") || token_is(lx, kw, "group") ||
-	      token_is(lx, kw, "private")))
+	if (lx->ntok < 2 || !title->str || !is_section(lx, kw)) {
+		if (lx->ntok > 0 && is_section(lx, title))
+			return emit(lx, "{ " TITLE_KEY " = '" CONF_EMPTY_MARK "'",
+				    sizeof("{ " TITLE_KEY " = '" CONF_EMPTY_MARK "'") - 1);
 		return emit(lx, "{", 1);
+	}
 
 	tail_len = lx->out_len - kw->out_end;
 	title_off = title->out_start - kw->out_end;
@@ -267,7 +279,7 @@ close_brace(struct lexer *lx)
 	if (!lx->is_list[lx->depth])
 		return emit(lx, "}", 1);
 	if (!last->str && lx->in[last->in_start] == '{')
-		return insert(lx, last->out_end, "'" CONF_EMPTY_LIST_MARK "'}", 4);
+		return insert(lx, last->out_end, "'" CONF_EMPTY_MARK "'}", 4);
 	return insert(lx, last->out_end, "}", 1);
 }
 
@@ -293,7 +305,7 @@ quoted(struct lexer *lx)
 				      "\\\" or \\' are allowed)",
 				      e ? e : '?');
 			/* A newline ends the line even after a backslash: it must be counted. */
-			if (e != '\n')
+			if (e != '\n' && e != '\0')
 				lx->pos++;
 			continue;
 		}

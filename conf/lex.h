@@ -5,10 +5,11 @@
 #include "conf.h"
 
 /*
- * What an empty list `{}` is handed to libconfuse as: one value made of a byte that no file
- * may contain (see lex.c).  parse.c skips it.
+ * What an empty list `{}` and a section without a title are handed to libconfuse as: one
+ * value made of a byte that no file may contain (see lex.c), so that libconfuse records the
+ * line.  parse.c skips it in lists and reports it in titles.
  */
-#define CONF_EMPTY_LIST_MARK "\x01"
+#define CONF_EMPTY_MARK "\x01"
 
 /*
  * Check a configuration's bytes and turn it into the text handed to libconfuse (see lex.c).

@@ -191,7 +191,8 @@ read_private(struct parse_ctx *ctx, cfg_t *psec, struct conf_priv *out)
 	int64_t off;
 
 	*out = (struct conf_priv){.line = line, .mode = mode};
-	if (!path) {
+	/* lex.c gives every section a title, the empty mark where the file has none. */
+	if (!path || strcmp(path, CONF_EMPTY_MARK) == 0) {
 		conf_diag_add(ctx->diags, line, "private section without a path (private \"/tmp\" { })");
 		return 0;
 	}
@@ -242,7 +243,7 @@ read_namespaces(struct parse_ctx *ctx, cfg_t *sec, uint8_t *ret)
 		const char *s = cfg_getnstr(sec, "namespaces", i);
 		unsigned flag;
 
-		if (strcmp(s, CONF_EMPTY_LIST_MARK) == 0)
+		if (strcmp(s, CONF_EMPTY_MARK) == 0)
 			continue;
 		if (conf_parse_ns(s, &flag, err, sizeof(err)) < 0) {
 			conf_diag_add(ctx->diags, value_line(ctx, sec, "namespaces", i), "%s", err);
@@ -405,7 +406,7 @@ read_exempt(struct parse_ctx *ctx, cfg_t *root, bool group)
 		const char *s = cfg_getnstr(root, name, i);
 		int r;
 
-		if (strcmp(s, CONF_EMPTY_LIST_MARK) == 0)
+		if (strcmp(s, CONF_EMPTY_MARK) == 0)
 			continue;
 		if (conf_check_name(s, !group, err, sizeof(err)) < 0)
 			conf_diag_add(ctx->diags, value_line(ctx, root, name, i), "%s: %s", name,
@@ -452,7 +453,8 @@ read_sections(struct parse_ctx *ctx, cfg_t *root, const char *kind, const struct
 
 		p.kind = strcmp(kind, "user") == 0 ? CONF_RULE_USER : CONF_RULE_GROUP;
 		p.line = line;
-		if (!title) {
+		/* lex.c gives every section a title, the empty mark where the file has none. */
+		if (!title || strcmp(title, CONF_EMPTY_MARK) == 0) {
 			conf_diag_add(ctx->diags, line, "%s section without a name (%s \"NAME\" { })",
 				      kind, kind);
 			title = "";

@@ -101,8 +101,12 @@ test_titles(void **state)
 			"user\n  { __title = \"alice\"\n isolate = false }\n");
 	assert_prepared("group \"g\" { private \"/var/tmp\" {} }",
 			"group { __title = \"g\"  private { __title = \"/var/tmp\" } }");
-	/* Other sections and lists are left alone. */
-	assert_prepared("user {\n}\n", "user {\n}\n");
+	/* No title: the empty mark stands in, so libconfuse knows the section's first line. */
+	assert_prepared("user {\n}\n", "user { __title = '\x01'\n}\n");
+	assert_prepared("private\n{}", "private\n{ __title = '\x01'}");
+	/* A user may be called "user"; other braces are left alone. */
+	assert_prepared("user \"user\" {}", "user { __title = \"user\" }");
+	assert_prepared("namespaces = {user}", "namespaces = {user}");
 	assert_prepared("x = \"t\" {}", "x = \"t\" {}");
 }
 
@@ -155,24 +159,25 @@ test_bytes(void **state)
 static void
 test_utf8(void **state)
 {
-	/* Stray continuation byte, bytes that never occur, a sequence cut short. */
+	/* Stray continuation bytes, bytes that never occur, a sequence cut short. */
 	assert_refused("a\n\x80\n", {2, "invalid UTF-8 byte 0x80"});
+	assert_refused("\x80\xbf\x80", {1, "invalid UTF-8 byte 0x80"});
 	assert_refused("\xff", {1, "invalid UTF-8 byte 0xff"});
-	assert_refused("\xfe", {1, "invalid UTF-8 byte 0xfe"});
-	assert_refused("a = \"\xe2\x82\"", {1, "invalid UTF-8 byte 0xe2"}, {1, "byte 0x82"});
-	assert_refused("\xe2\x82", {1, "invalid UTF-8 byte 0xe2"}, {1, "byte 0x82"});
+	assert_refused("\xfe\n\xfe", {1, "invalid UTF-8 byte 0xfe"}, {2, "byte 0xfe"});
+	assert_refused("a = \"\xe2\x82\"", {1, "invalid UTF-8 byte 0xe2"});
+	assert_refused("\xe2\x82", {1, "invalid UTF-8 byte 0xe2"});
+	/* Each broken sequence is one problem, and what follows it is checked again. */
+	assert_refused("\xe2\x82\xc3\xa9\xff", {1, "byte 0xe2"}, {1, "byte 0xff"});
 	/* Overlong forms: '/' as two, three and four bytes (a classic filter bypass). */
-	assert_refused("\xc0\xaf", {1, "invalid UTF-8 byte 0xc0"}, {1, "byte 0xaf"});
-	assert_refused("\xc1\xbf", {1, "invalid UTF-8 byte 0xc1"}, {1, "byte 0xbf"});
-	assert_refused("\xe0\x80\xaf", {1, "byte 0xe0"}, {1, "byte 0x80"}, {1, "byte 0xaf"});
-	assert_refused("\xf0\x80\x80\xaf", {1, "byte 0xf0"}, {1, "byte 0x80"}, {1, "byte 0x80"},
-		       {1, "byte 0xaf"});
+	assert_refused("\xc0\xaf", {1, "invalid UTF-8 byte 0xc0"});
+	assert_refused("\xc1\xbf", {1, "invalid UTF-8 byte 0xc1"});
+	assert_refused("\xe0\x80\xaf", {1, "invalid UTF-8 byte 0xe0"});
+	assert_refused("\xf0\x80\x80\xaf", {1, "invalid UTF-8 byte 0xf0"});
 	/* UTF-16 surrogates and code points past U+10FFFF. */
-	assert_refused("\xed\xa0\x80", {1, "byte 0xed"}, {1, "byte 0xa0"}, {1, "byte 0x80"});
-	assert_refused("\xf4\x90\x80\x80", {1, "byte 0xf4"}, {1, "byte 0x90"}, {1, "byte 0x80"},
-		       {1, "byte 0x80"});
-	assert_refused("\xf5\x80\x80\x80", {1, "byte 0xf5"}, {1, "byte 0x80"}, {1, "byte 0x80"},
-		       {1, "byte 0x80"});
+	assert_refused("\xed\xa0\x80", {1, "invalid UTF-8 byte 0xed"});
+	assert_refused("\xed\xbf\xbf", {1, "invalid UTF-8 byte 0xed"});
+	assert_refused("\xf4\x90\x80\x80", {1, "invalid UTF-8 byte 0xf4"});
+	assert_refused("\xf5\x80\x80\x80", {1, "invalid UTF-8 byte 0xf5"});
 	/* The largest and smallest valid ones around those edges pass. */
 	assert_prepared("\"\xf4\x8f\xbf\xbf \xed\x9f\xbf \xee\x80\x80 \xe0\xa0\x80 \xc2\x80\"",
 			"\"\xf4\x8f\xbf\xbf \xed\x9f\xbf \xee\x80\x80 \xe0\xa0\x80 \xc2\x80\"");
@@ -214,6 +219,11 @@ test_strings(void **state)
 	assert_refused("a = \"x\\n\"\nb = \"\\t\"\n", {1, "unsupported escape '\\n'"},
 		       {2, "unsupported escape '\\t'"});
 	assert_refused("a = 'x\\\"'\n", {1, "unsupported escape '\\\"'"});
+	/* A backslash at the very end: one escape problem, and the string never ends. */
+	assert_refused("a = \"x\\", {1, "unsupported escape '\\?'"},
+		       {1, "unterminated quoted string"});
+	assert_refused("a = \"x\\\nb = 1\n", {1, "unsupported escape"},
+		       {1, "unterminated quoted string"});
 }
 
 static void

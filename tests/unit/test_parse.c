@@ -198,7 +198,7 @@ test_top_errors(void **state)
 		{"linger = sometimes", "invalid boolean value for option 'linger'"},
 		{"namespaces = {mount, net}", "namespace 'net' is not supported (yet)"},
 		{"namespaces = {mount, cgroup}", "namespace 'cgroup' is not supported (yet)"},
-		{"namespaces = {mnt}", "'mnt' is not a namespace"},
+		{"namespaces = {mount, mnt}", "'mnt' is not a namespace"},
 		{"namespaces = {mount, ipc, mount}", "namespaces: 'mount' is listed twice"},
 		{"namespaces = {}", "top level: no namespaces listed"},
 		{"namespaces = {pid, ipc}", "top level: 'pid' needs 'mount' too"},
@@ -216,11 +216,13 @@ test_top_errors(void **state)
 		{"kill_timeout = {1}", "unexpected token '{'"},
 		{"hostname = {a}", "unexpected token '{'"},
 		{"exempt_users = {\"a:b\"}", "exempt_users: 'a:b' cannot be a user or group name"},
-		{"exempt_users = {\"#x\"}", "exempt_users: '#x': '#' must be followed by a numeric"},
+		{"exempt_users = {\"#x\"}",
+		 "exempt_users: '#x': '#' must be followed by a numeric"},
 		{"exempt_users = {\"\"}", "exempt_users: empty name"},
 		{"exempt_groups = {\"#100\"}", "exempt_groups: '#100': group names cannot start"},
 		{"exempt_groups = {\"wheel\", \"x:y\"}", "exempt_groups: 'x:y' cannot be"},
 		{"isolate true", "missing equal sign after option 'isolate'"},
+		{"isolate += true", "attempt to append to non-list option 'isolate'"},
 		{"= 1", "unexpected token '='"},
 		{"isolate = true false", "no such option 'false'"},
 	};
@@ -294,23 +296,23 @@ test_multiple_errors(void **state)
 	/* Every problem the walk finds is reported, each at its own line. */
 	struct parsed p;
 
-	parse(&p, "# several problems\n"			  /* 1 */
-		  "namespaces = {mount, net}\n"			  /* 2 */
-		  "hostname = \"a b\"\n"			  /* 3 */
-		  "kill_timeout = 9999\n"			  /* 4 */
-		  "exempt_users = {\"root\", \"x:y\"}\n"	  /* 5 */
-		  "private \"tmp\" {\n"				  /* 6 */
-		  "  # comment\n"				  /* 7 */
-		  "  type = scratch\n"				  /* 8 */
-		  "}\n"						  /* 9 */
-		  "user \"u\" {\n"				  /* 10 */
-		  "  on_error = maybe\n"			  /* 11 */
-		  "}\n"						  /* 12 */
-		  "group \"g\" {\n"				  /* 13 */
-		  "  nested = perhaps\n"			  /* 14 */
-		  "  private \"/srv/x\" { mode = 9 }\n"		  /* 15 */
-		  "}\n"						  /* 16 */
-		  "user \"u\" {}\n");				  /* 17 */
+	parse(&p, "# several problems\n"		 /* 1 */
+		  "namespaces = {mount, net}\n"		 /* 2 */
+		  "hostname = \"a b\"\n"		 /* 3 */
+		  "kill_timeout = 9999\n"		 /* 4 */
+		  "exempt_users = {\"root\", \"x:y\"}\n" /* 5 */
+		  "private \"tmp\" {\n"			 /* 6 */
+		  "  # comment\n"			 /* 7 */
+		  "  type = scratch\n"			 /* 8 */
+		  "}\n"					 /* 9 */
+		  "user \"u\" {\n"			 /* 10 */
+		  "  on_error = maybe\n"		 /* 11 */
+		  "}\n"					 /* 12 */
+		  "group \"g\" {\n"			 /* 13 */
+		  "  nested = perhaps\n"		 /* 14 */
+		  "  private \"/srv/x\" { mode = 9 }\n"	 /* 15 */
+		  "}\n"					 /* 16 */
+		  "user \"u\" {}\n");			 /* 17 */
 	assert_diag(&p, 2, "namespace 'net' is not supported");
 	assert_diag(&p, 3, "' ' cannot appear in a host name");
 	assert_diag(&p, 4, "kill_timeout '9999'");
@@ -331,7 +333,7 @@ test_syntax_errors(void **state)
 	/* libconfuse stops at its first syntax error; the line is still right. */
 	expect_error("# a\n# b\nuser \"a\"\n\nisolate = false\n", 3,
 		     "missing opening brace for section 'user'");
-	expect_error("\nuser \"a\" {\n  # c\n  private \"/tmp\"\n}\n", 5,
+	expect_error("\nuser \"a\" {\n  # c\n  private \"/tmp\"\n}\n", 4,
 		     "missing opening brace for section 'private'");
 	expect_error("namespaces = {,mount}\n", 1, "unexpected token ','");
 	expect_error("# c\nnamespaces = mount, ipc\n", 2, "unexpected token ','");
@@ -343,14 +345,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spec_example),
-		cmocka_unit_test(test_shipped_config),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_top_values),
-		cmocka_unit_test(test_top_errors),
-		cmocka_unit_test(test_lines_after_comments),
-		cmocka_unit_test(test_crlf),
-		cmocka_unit_test(test_multiple_errors),
+		cmocka_unit_test(test_spec_example),  cmocka_unit_test(test_shipped_config),
+		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_top_values),
+		cmocka_unit_test(test_top_errors),    cmocka_unit_test(test_lines_after_comments),
+		cmocka_unit_test(test_crlf),	      cmocka_unit_test(test_multiple_errors),
 		cmocka_unit_test(test_syntax_errors),
 	};
 
