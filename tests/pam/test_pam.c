@@ -20,6 +20,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -83,6 +84,8 @@ vsyslog(int pri, const char *fmt, va_list ap)
 	(void)pri;
 	capture(fmt, ap);
 }
+
+static char *read_file(const char *path, char *buf, size_t size);
 
 /* ---- fixtures -------------------------------------------------------------------------- */
 
@@ -187,17 +190,28 @@ count_fds(void)
 	return n;
 }
 
+/* Records of our test user only: other suites may run sessions at the same time. */
 static int
 count_records(void)
 {
 	DIR *d = opendir("/run/nsisolate/sessions");
+	struct passwd *pw = getpwnam(USER);
 	struct dirent *de;
+	char want[32], path[300], buf[8192];
 	int n = 0;
 
-	if (!d)
+	if (!d || !pw) {
+		if (d)
+			closedir(d);
 		return 0;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
+	}
+	snprintf(want, sizeof(want), "\nuid=%u\n", (unsigned)pw->pw_uid);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/nsisolate/sessions/%s", de->d_name);
+		n += strstr(read_file(path, buf, sizeof(buf)), want) != NULL;
+	}
 	closedir(d);
 	return n;
 }
