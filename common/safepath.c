@@ -48,6 +48,11 @@ safe_open_below(int dirfd, const char *dirpath, const char *name, char *err, siz
 	int fd, r;
 
 	(void)xsnprintf(shown, sizeof(shown), "%s/%s", strcmp(dirpath, "/") ? dirpath : "", name);
+	/* One plain component: no way up and out of the checked tree, no hidden walk. */
+	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		(void)xsnprintf(err, errlen, "'%s' is not a single path component", name);
+		return -EINVAL;
+	}
 	r = check_component(dirfd, dirpath, true, err, errlen);
 	if (r < 0)
 		return r;
@@ -79,9 +84,13 @@ safe_open_dir(const char *path, char *err, size_t errlen)
 	char *save = NULL, *comp;
 	int r;
 
-	if (path[0] != '/' || xsnprintf(buf, sizeof(buf), "%s", path) < 0) {
+	if (path[0] != '/') {
 		(void)xsnprintf(err, errlen, "'%s' is not an absolute path", path);
 		return -EINVAL;
+	}
+	if (xsnprintf(buf, sizeof(buf), "%s", path) < 0) {
+		(void)xsnprintf(err, errlen, "'%.64s...' is longer than %d bytes", path, PATH_MAX - 1);
+		return -ENAMETOOLONG;
 	}
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
