@@ -5,6 +5,10 @@
 #   make check-unit      cmocka unit tests only
 #   make sanitize        unit and PAM-level tests built with ASan+UBSan
 #   make install         honours DESTDIR PREFIX PAMDIR LIBEXECDIR SBINDIR SYSCONFDIR MANDIR
+#   make demo            two isolated sessions side by side (root)
+#   make deb             the Debian package, in build/deb/ (lintian-checked)
+#   make man-check       groff -ww over the man pages
+#   make check-package   build, install, enable, use and purge the package, leaving no trace
 #   make format-check    clang-format --dry-run --Werror over the sources
 #
 # WERROR=1 turns warnings into errors (CI does this).
@@ -121,7 +125,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 
 .PHONY: check check-unit check-pam check-e2e sanitize
 # The PAM-level and end-to-end suites need root; run as another user they report a skip.
-check: check-unit check-pam check-e2e
+check: check-unit check-pam check-e2e check-package
 
 # -rdynamic: the test's own syslog() must take the place of libc's inside libpam.
 $(BUILD)/tests/pam_%: tests/pam/test_%.c
@@ -154,18 +158,79 @@ $(BUILD)/bench/pamtime: bench/pamtime.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) -o $@ $< $(PAM_LIBS)
 
-.PHONY: bench-conf
+# The floor (the kernel work of a session) and its one exec, a program that does nothing:
+# small and static, linked like the helper.
+$(BUILD)/bench/floor $(BUILD)/bench/noop: $(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(HELPER_LINK) $(LDHARDEN) $(LDFLAGS) -o $@ $<
+
+.PHONY: bench bench-conf
 bench-conf: $(BUILD)/bench/confbench
 	$(BUILD)/bench/confbench
 
+# Root; one table, with the method in bench/README.md.  Restores whatever it changes.
+bench: $(PROGRAMS) $(addprefix $(BUILD)/bench/,pamtime floor noop confbench)
+	@bash bench/run.sh $(abspath $(BUILD))
+
 # ---- install --------------------------------------------------------------------------------
 
+MAN5 := man/nsisolate.conf.5
+MAN8 := man/pam_nsisolate.8 man/nsisolate.8
+
+# The helper: root's, 0755 and never setuid (the module runs it from a privileged process).
+# An existing configuration or PAM service is the administrator's: never overwritten.
 .PHONY: install
 install: all
-	install -d -m 0755 $(DESTDIR)$(SBINDIR)
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(dir $(HELPER_PATH))
 	install -m 0755 $(TOOL) $(DESTDIR)$(SBINDIR)/nsisolate
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security
-	install -m 0644 conf/nsisolate.conf $(DESTDIR)$(CONF_PATH)
+	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsisolate.so
+	install -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/pam.d
+	test -e $(DESTDIR)$(CONF_PATH) || install -m 0644 conf/nsisolate.conf $(DESTDIR)$(CONF_PATH)
+	test -e $(DESTDIR)$(SYSCONFDIR)/pam.d/nsisolate || \
+		install -m 0644 packaging/pam.d/nsisolate $(DESTDIR)$(SYSCONFDIR)/pam.d/nsisolate
+	install -d -m 0700 $(DESTDIR)$(STATEDIR)
+	install -d -m 0755 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+
+# ---- shipping: man pages, packages, demo ----------------------------------------------------
+
+# groff prints nothing for a clean page; any warning fails.
+.PHONY: man-check
+man-check:
+	@for m in $(MAN5) $(MAN8); do \
+		out=$$(LC_ALL=C.UTF-8 groff -ww -z -man $$m 2>&1); \
+		if [ -n "$$out" ]; then echo "$$m:"; echo "$$out"; exit 1; fi; \
+	done; echo "man-check: $(words $(MAN5) $(MAN8)) pages clean"
+
+# dpkg-buildpackage wants debian/ at the top of the source: build from a copy of the tree
+# with packaging/debian as its debian/.  The .deb lands in $(DEB_DIR); lintian must not
+# report an error.  That build is no sub-make: what was given to this one (BUILD=) stays here.
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/nsisolate-$(VERSION)
+.PHONY: deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -cf - --exclude=./build --exclude=./.git --exclude=./$(BUILD) . | tar -xf - -C $(DEB_SRC)
+	rm -rf $(DEB_SRC)/packaging/debian/.debhelper
+	cp -R packaging/debian $(DEB_SRC)/debian
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_SRC)
+	@ls -1 $(DEB_DIR)/*.deb
+	@if command -v lintian >/dev/null; then lintian --fail-on error $(DEB_DIR)/*.changes; \
+	else echo "lintian is not installed: not checked"; fi
+
+# The demo: two users, two isolated sessions at once, side by side.  Root only.
+.PHONY: demo
+demo: all
+	@sh scripts/demo-run $(BUILD)
+
+# Build, install, enable, use and purge the package without leaving a trace (root, Debian).
+.PHONY: check-package
+check-package:
+	@bash tests/package/run.sh
 
 # ---- housekeeping ---------------------------------------------------------------------------
 
@@ -181,4 +246,5 @@ format-check:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Dependency files only: not directories such as pam.d, nor the tree "make deb" copies.
+-include $(shell find $(BUILD) -path '$(DEB_DIR)' -prune -o -name '*.d' -type f -print 2>/dev/null)
