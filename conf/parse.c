@@ -309,6 +309,9 @@ check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, u
 	if ((p->namespaces & CONF_NS_PID) && !(p->namespaces & CONF_NS_MOUNT))
 		conf_diag_add(ctx->diags, line,
 			      "%s: 'pid' needs 'mount' too (the session gets a fresh /proc)", what);
+	/* Without its own UTS namespace a session could only rename the whole host. */
+	if (p->hostname && !(p->namespaces & CONF_NS_UTS))
+		conf_diag_add(ctx->diags, line, "%s: 'hostname' needs the 'uts' namespace", what);
 	if (p->priv_count && !(p->namespaces & CONF_NS_MOUNT))
 		conf_diag_add(ctx->diags, line,
 			      "%s: private directories need the 'mount' namespace%s", what,

@@ -297,7 +297,7 @@ test_multiple_errors(void **state)
 	struct parsed p;
 
 	parse(&p, "# several problems\n"		 /* 1 */
-		  "namespaces = {mount, net}\n"		 /* 2 */
+		  "namespaces = {mount, uts, net}\n"	 /* 2 */
 		  "hostname = \"a b\"\n"		 /* 3 */
 		  "kill_timeout = 9999\n"		 /* 4 */
 		  "exempt_users = {\"root\", \"x:y\"}\n" /* 5 */

@@ -165,6 +165,12 @@ test_rule_checks(void **state)
 	expect_error("\nuser \"u\" {\n  namespaces = {pid}\n}\n", 2,
 		     "user 'u': 'pid' needs 'mount' too");
 	expect_error("group \"g\" {\n  namespaces = {}\n}\n", 1, "group 'g': no namespaces listed");
+	/* A host name needs a UTS namespace of its own, also when it is inherited. */
+	expect_error("# c\nnamespaces = {mount, ipc}\nhostname = \"lab\"\n", 2,
+		     "top level: 'hostname' needs the 'uts' namespace");
+	expect_error("hostname = \"lab-%u\"\n\nuser \"u\" {\n  namespaces = {mount}\n}\n", 3,
+		     "user 'u': 'hostname' needs the 'uts' namespace");
+	conf_free(expect_ok("namespaces = {mount, ipc}\nhostname = \"\"\n"));
 	/* With isolate = false nothing is set up, so nothing needs checking. */
 	conf_free(expect_ok("user \"u\" {\n  isolate = false\n  namespaces = {}\n}\n"));
 	conf_free(
@@ -237,7 +243,7 @@ test_section_errors(void **state)
 
 	/* Every value checked inside sections too, each at its own line. */
 	parse(&p, "user \"u\" {\n"			 /* 1 */
-		  "  namespaces = {mount, time}\n"	 /* 2 */
+		  "  namespaces = {uts, time}\n"	 /* 2 */
 		  "  hostname = \"x_%u\"\n"		 /* 3 */
 		  "  on_error = never\n"		 /* 4 */
 		  "  nested = no\n"			 /* 5 */
