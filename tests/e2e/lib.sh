@@ -10,17 +10,33 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 SUITE=${SUITE:-$(basename "$0" .sh)}
 # Outside /tmp, /var/tmp and /dev/shm: those are private inside sessions (FACTS P19).
-W=/srv/nsitest-$SUITE-$$
+W=${NSI_W:-/srv/nsitest-$SUITE-$$}
 NSI=$W/bin/nsisolate
 TESTS_RUN=0
 TESTS_FAILED=0
 NSI_USERS=()
+NSI_GROUPS=()
 NSI_PAM_FILES=()
 NSI_PIDS=()
+NSI_FILES=() # files of ours outside $W, removed on exit
 
 if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP $SUITE: needs root"
 	exit 0
+fi
+
+# This VM's init reaps orphans late (FACTS F26, P20).  The suite runs under a subreaper of
+# its own, as it would under init or systemd: the sessions' PID 1s (orphaned when the
+# helper's first stage exits) and whatever a killed login program leaves are reaped at once.
+if [ -z "${NSI_REAPER:-}" ]; then
+	mkdir -p -m 0755 "$W/bin"
+	if ! cc -O2 -o "$W/bin/nsitest-reaper" "$TOP/tests/e2e/reaper.c"; then
+		rm -rf "$W"
+		echo "Bail out! $SUITE: cannot build tests/e2e/reaper.c"
+		exit 1
+	fi
+	export NSI_W=$W NSI_REAPER=$W/bin/nsitest-reaper
+	exec "$NSI_REAPER" bash "$0" "$@"
 fi
 
 log() { printf '# %s\n' "$*" >&2; }
@@ -43,17 +59,26 @@ wait_until() {
 # Processes of ours that outlive their session, mounts of ours in our mount table, records.
 helper_pids() { pgrep -f "^$W/bin/nsisolate-helper" || true; }
 our_mounts() { grep -cE 'nsisolate|nsitest' /proc/self/mountinfo || true; }
-# Records of this suite's users only: other suites may run at the same time.
+# Records of this suite's users and services only: other suites may run at the same time.
+# Their number, or their paths through "live_records cat".
 live_records() {
-	local u uid n=0
+	local pat='^$' u uid f
 	for u in "${NSI_USERS[@]}"; do
-		uid=$(id -u "$u" 2>/dev/null) || continue
-		n=$((n + $(grep -lx "uid=$uid" /run/nsisolate/sessions/* 2>/dev/null | wc -l)))
+		uid=$(id -u "$u" 2>/dev/null) && pat="$pat|^uid=$uid\$"
 	done
-	echo "$n"
+	for f in "${NSI_PAM_FILES[@]}"; do pat="$pat|^service=${f##*/}\$"; done
+	{ grep -lE "$pat" /run/nsisolate/sessions/* 2>/dev/null || true; } | ${1:-wc -l}
+}
+# Processes of the test users (a session's PID 1 runs with the user's effective uid).
+user_pids() {
+	local u
+	for u in "${NSI_USERS[@]}"; do
+		if id -u "$u" >/dev/null 2>&1; then pgrep -u "$u" || true; fi
+	done
 }
 no_helpers() { [ -z "$(helper_pids)" ]; }
 no_records() { [ "$(live_records)" = 0 ]; }
+no_user_pids() { [ -z "$(user_pids)" ]; }
 
 nsi_setup() {
 	mkdir -p -m 0755 "$W" "$W/bin" "$W/etc" "$W/log"
@@ -62,18 +87,33 @@ nsi_setup() {
 	trap nsi_cleanup EXIT
 	trap 'exit 130' INT TERM
 	BASE_MOUNTS=$(our_mounts)
-	BASE_RECORDS=$(live_records)
 	cp /proc/self/mountinfo "$W/log/mountinfo.before"
 	echo "# $SUITE: scratch directory $W"
+}
+
+# Remove a test user: its processes first (userdel refuses while one exists, zombies too).
+drop_user() {
+	local u=$1 uid p i
+	uid=$(id -u "$u" 2>/dev/null) || return 0
+	for ((i = 0; i < 50; i++)); do
+		for p in $(pgrep -u "$uid"; pgrep -U "$uid"); do kill -9 "$p" 2>/dev/null; done
+		if userdel -r "$u" >/dev/null 2>&1; then
+			rm -rf "/var/lib/nsisolate/$uid" "/run/nsisolate/users/$uid"
+			return 0
+		fi
+		sleep 0.1
+	done
+	log "cannot remove user $u"
+	return 1
 }
 
 # nsi_user NAME: a fresh user with a home and bash.
 nsi_user() {
 	local u=$1
 	case $u in nsitest*) ;; *) echo "test users must be named nsitest*" >&2; return 1 ;; esac
-	userdel -r "$u" >/dev/null 2>&1 || true
-	useradd -m -s /bin/bash "$u"
+	drop_user "$u"
 	NSI_USERS+=("$u")
+	useradd -m -s /bin/bash "$u"
 }
 
 # nsi_group NAME USER...: a group of the test's own with these members.
@@ -81,11 +121,10 @@ nsi_group() {
 	local g=$1
 	shift
 	groupdel "$g" >/dev/null 2>&1 || true
-	groupadd "$g"
 	NSI_GROUPS+=("$g")
+	groupadd "$g"
 	for u in "$@"; do usermod -aG "$g" "$u"; done
 }
-NSI_GROUPS=()
 
 # nsi_conf [NAME]: the configuration from stdin, root's and 0644, at $W/etc/NAME.
 nsi_conf() {
@@ -95,50 +134,93 @@ nsi_conf() {
 	mv -f "$f.new" "$f"
 }
 
-# nsi_service NAME [MODULE ARGS...]: /etc/pam.d/NAME = pam_permit + our module, last.
+# nsi_service NAME [-c CONF] [MODULE ARGS...]: /etc/pam.d/NAME = pam_permit + our module,
+# last, reading $W/etc/CONF (default nsisolate.conf).
 nsi_service() {
-	local name=$1
+	local name=$1 conf=$W/etc/nsisolate.conf
 	shift
 	case $name in nsitest*) ;; *) echo "test services must be named nsitest*" >&2; return 1 ;; esac
+	if [ "${1:-}" = -c ]; then
+		conf=$W/etc/$2
+		shift 2
+	fi
+	NSI_PAM_FILES+=("/etc/pam.d/$name")
 	{
 		echo "# made by the nsisolate test suite $SUITE ($W); removed on exit"
 		echo "session required pam_permit.so"
-		echo "session required $W/bin/pam_nsisolate.so conf=$W/etc/nsisolate.conf helper=$W/bin/nsisolate-helper $*"
-	} >"/etc/pam.d/$name"
-	NSI_PAM_FILES+=("/etc/pam.d/$name")
+		echo "session required $(nsi_module "$conf") $*"
+	} | nsi_pam_file "$name"
+}
+# The module line for a stack: our build, reading CONF.
+nsi_module() {
+	echo "$W/bin/pam_nsisolate.so conf=${1:-$W/etc/nsisolate.conf} helper=$W/bin/nsisolate-helper"
+}
+# /etc/pam.d/NAME from stdin, as a new file (a bind of an older one elsewhere keeps its own).
+nsi_pam_file() {
+	cat >"/etc/pam.d/$1.new"
+	mv -f "/etc/pam.d/$1.new" "/etc/pam.d/$1"
 }
 
-# run_as USER CMD...: a session through the default test service.
+# run_as USER CMD...: a session through $SERVICE (default nsitest-e2e).  Under bg it execs,
+# so that $! is the login process itself.
 run_as() {
 	local u=$1
 	shift
+	if [ -n "${NSI_BG:-}" ]; then
+		exec "$NSI" run -u "$u" -s "${SERVICE:-nsitest-e2e}" -- "$@"
+	fi
 	"$NSI" run -u "$u" -s "${SERVICE:-nsitest-e2e}" -- "$@"
 }
 
-# Start something in the background and remember its PID for the cleanup.
+# Start something in the background and remember its PID; a test's leftovers get SIGTERM.
 bg() {
-	"$@" &
+	NSI_BG=1 "$@" &
 	NSI_PIDS+=($!)
+}
+kill_bg() {
+	local p
+	for p in $(jobs -pr); do kill -TERM "$p" 2>/dev/null || true; done
 }
 
 t() {
-	local name=$1 out
+	local name=$1 out p rc t0
+	t0=$(date +%s%N)
 	shift
 	TESTS_RUN=$((TESTS_RUN + 1))
 	out=$W/log/test-$TESTS_RUN.log
-	if ("$@") >"$out" 2>&1; then
+	# NSI_ONLY=WORD runs only the tests whose function names contain WORD.
+	if [ -n "${NSI_ONLY:-}" ] && [[ $1 != *"$NSI_ONLY"* ]]; then
+		echo "ok $TESTS_RUN - $name # SKIP not in NSI_ONLY"
+		return 0
+	fi
+	# Not in an `if`: bash ignores set -e in a condition, down to every function called
+	# there, and a test would then only fail on its last command.
+	set +e
+	(
+		set -e
+		trap kill_bg EXIT
+		"$@"
+	) >"$out" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" = 0 ]; then
 		echo "ok $TESTS_RUN - $name"
+		if [ -n "${NSI_VERBOSE:-}" ]; then sed 's/^/#   /' "$out"; fi
 	else
 		TESTS_FAILED=$((TESTS_FAILED + 1))
 		echo "not ok $TESTS_RUN - $name"
 		sed 's/^/#   /' "$out"
 	fi
-	# Every test leaves nothing behind: no helper, no record, no mount.
-	if ! wait_until 5 no_helpers || ! wait_until 5 no_records; then
+	log "time $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	# Every test leaves nothing behind: no helper, no record, no user process, no mount.
+	if ! wait_until 5 no_helpers || ! wait_until 5 no_records || ! wait_until 5 no_user_pids
+	then
 		echo "not ok $TESTS_RUN - $name: left a session behind"
-		ps -eo pid,ppid,args | grep -E "nsisolate|nsitest" | grep -v grep | sed 's/^/#   /' || true
+		for p in $(helper_pids) $(user_pids); do ps -o pid=,ppid=,user=,args= -p "$p"; done |
+			sed 's/^/#   /' || true
+		live_records cat | xargs -r grep -H . | sed 's/^/#   /'
 		TESTS_FAILED=$((TESTS_FAILED + 1))
-		for p in $(helper_pids); do kill -9 "$p" 2>/dev/null || true; done
+		for p in $(helper_pids) $(user_pids); do kill -9 "$p" 2>/dev/null || true; done
 	fi
 	if [ "$(our_mounts)" != "$BASE_MOUNTS" ]; then
 		echo "not ok $TESTS_RUN - $name: left mounts behind"
@@ -148,17 +230,16 @@ t() {
 }
 
 nsi_cleanup() {
-	local rc=$? uid
+	local rc=$? u g f p
 	set +e
 	for p in "${NSI_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	for p in $(helper_pids); do kill -9 "$p" 2>/dev/null; done
-	for f in "${NSI_PAM_FILES[@]}"; do rm -f "$f"; done
-	for u in "${NSI_USERS[@]}"; do
-		uid=$(id -u "$u" 2>/dev/null) || continue
-		for p in $(pgrep -u "$uid"); do kill -9 "$p" 2>/dev/null; done
-		userdel -r "$u" >/dev/null 2>&1
-		rm -rf "/var/lib/nsisolate/$uid" "/run/nsisolate/users/$uid"
+	for f in "${NSI_FILES[@]}"; do rm -f "$f"; done
+	# Only our own copy: another suite may have written one of the same name since.
+	for f in "${NSI_PAM_FILES[@]}"; do
+		if grep -qF "($W)" "$f" 2>/dev/null; then rm -f "$f"; fi
 	done
+	for u in "${NSI_USERS[@]}"; do drop_user "$u" || rc=1; done
 	for g in "${NSI_GROUPS[@]}"; do groupdel "$g" >/dev/null 2>&1; done
 	wait_until 5 no_helpers
 	rm -rf "$W"
