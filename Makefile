@@ -4,6 +4,8 @@
 #   make check           every test suite (root needed for the PAM, end-to-end and attack suites)
 #   make check-unit      cmocka unit tests only
 #   make sanitize        unit and PAM-level tests built with ASan+UBSan
+#   make valgrind        memcheck over the admin tool and a login, module and helper (root)
+#   make fuzz            libFuzzer over the configuration parser, FUZZ_SECONDS=60 (clang)
 #   make install         honours DESTDIR PREFIX PAMDIR LIBEXECDIR SBINDIR SYSCONFDIR MANDIR
 #   make demo            two isolated sessions side by side (root)
 #   make deb             the Debian package, in build/deb/ (lintian-checked)
@@ -123,9 +125,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) \
 		-o $@ $< $(call obj,$(CONF_SRC) $(COMMON_SRC)) $(CONFUSE_LIBS) $(CMOCKA_LIBS)
 
-.PHONY: check check-unit check-pam check-e2e sanitize
+.PHONY: check check-unit check-pam check-e2e check-attacks sanitize
 # The PAM-level and end-to-end suites need root; run as another user they report a skip.
-check: check-unit check-pam check-e2e check-package
+check: check-unit check-pam check-e2e check-attacks check-package
 
 # -rdynamic: the test's own syslog() must take the place of libc's inside libpam.
 $(BUILD)/tests/pam_%: tests/pam/test_%.c
@@ -142,11 +144,44 @@ E2E_SUITES := $(sort $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
 check-e2e: $(PROGRAMS)
 	@BUILD=$(abspath $(BUILD)) sh tests/run-suites.sh e2e $(E2E_SUITES)
 
+# Attacks on SPEC §7's invariants (SECURITY.md); every case names the ones it attacks.
+ATTACK_SUITES := $(sort $(wildcard tests/attacks/*.sh))
+check-attacks: $(PROGRAMS)
+	@BUILD=$(abspath $(BUILD)) sh tests/run-suites.sh attacks $(ATTACK_SUITES)
+
 check-unit: $(UNIT_TESTS)
 	@sh tests/run-unit.sh $(UNIT_TESTS)
 
 sanitize:
 	$(MAKE) BUILD=build/san SAN=1 check-unit check-pam
+
+# memcheck over the tool and a login (tests/valgrind.sh says what each run can show): it
+# needs a dynamic helper, since it cannot follow malloc in a static one; and the helper's
+# whole session once more in the ASan+UBSan build.  Root.
+.PHONY: valgrind
+valgrind:
+	$(MAKE) BUILD=build/vg HELPER_LINK=-pie all
+	$(MAKE) BUILD=build/san SAN=1 all
+	VG=build/vg SAN=build/san sh tests/valgrind.sh
+
+# ---- fuzzing (clang's libFuzzer; on demand and in CI, not part of make check) ---------------
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ         := $(BUILD)/fuzz/fuzz_conf
+$(FUZZ): tests/fuzz/fuzz_conf.c $(CONF_SRC) common/util.c common/safepath.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$(CONFUSE_CFLAGS) -o $@ $^ $(CONFUSE_LIBS)
+
+# New inputs go to $(BUILD)/fuzz/corpus, a crash to $(BUILD)/fuzz/crash-*; the seeds stay.
+.PHONY: fuzz
+fuzz: $(FUZZ)
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+		-dict=tests/fuzz/conf.dict -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/corpus tests/fuzz/corpus
 
 # ---- benchmarks (on demand, not part of make check) -----------------------------------------
 
@@ -235,7 +270,7 @@ check-package:
 # ---- housekeeping ---------------------------------------------------------------------------
 
 FORMAT_SRC = $(wildcard common/*.[ch] conf/*.[ch] tool/*.[ch] helper/*.[ch] pam_module/*.[ch] \
-	tests/unit/*.[ch] tests/pam/*.[ch] bench/*.[ch])
+	tests/unit/*.[ch] tests/pam/*.[ch] tests/e2e/*.c tests/attacks/*.c tests/fuzz/*.c bench/*.[ch])
 
 .PHONY: format format-check clean
 format:

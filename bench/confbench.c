@@ -43,12 +43,13 @@ big_config(size_t *len)
 	size_t cap = 1 << 20, n = 0;
 	char *buf = malloc(cap);
 
-	n += (size_t)snprintf(buf + n, cap - n, "private \"/tmp\" { type = user size = \"25%%\" }\n");
+	n += (size_t)snprintf(buf + n, cap - n,
+			      "private \"/tmp\" { type = user size = \"25%%\" }\n");
 	for (int i = 0; i < 10000; i++) {
 		if (cap - n < 256)
 			buf = realloc(buf, cap *= 2);
-		n += (size_t)snprintf(buf + n, cap - n, "user \"user%05d\" {\n\thostname = \"u%d\"\n}\n",
-				      i, i);
+		n += (size_t)snprintf(buf + n, cap - n,
+				      "user \"user%05d\" {\n\thostname = \"u%d\"\n}\n", i, i);
 	}
 	for (int i = 0; i < 1000; i++) {
 		if (cap - n < 256)

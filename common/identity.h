@@ -11,10 +11,10 @@ struct user_info {
 	char *shell;
 	uid_t uid;
 	gid_t gid;
-	size_t ngroups;   /* groups with a name */
-	char **groups;    /* their names, primary group included */
+	size_t ngroups; /* groups with a name */
+	char **groups;	/* their names, primary group included */
 	size_t ngids;
-	gid_t *gids;      /* every group id, named or not */
+	gid_t *gids; /* every group id, named or not */
 };
 
 /*

@@ -8,7 +8,8 @@
  *   nsisolate-helper open --conf PATH --user NAME --uid N --gid N --service NAME
  *                         [--tty TTY] [--rhost HOST] [--group NAME]...
  *
- * The helper answers with exactly one `struct nsi_reply`; with NSI_READY it carries a pidfd
+ * The helper answers with exactly one `struct nsi_reply` (before the session exists the
+ * first stage, after it the session's PID 1 itself); with NSI_READY it carries a pidfd
  * of the session's PID 1 as SCM_RIGHTS.  fd 3 then stays open in PID 1: when every copy of
  * the module's end is closed, PID 1 ends the session.
  */
@@ -17,29 +18,29 @@
 
 #include <stdint.h>
 
-#define NSI_CONTROL_FD   3
-#define NSI_REPLY_MAGIC  0x6e736931u /* "nsi1" */
+#define NSI_CONTROL_FD	3
+#define NSI_REPLY_MAGIC 0x6e736931u /* "nsi1" */
 /* The module gives up on a helper that has not answered by then. */
 #define NSI_REPLY_TIMEOUT_MS 20000
 /* PID 1 gives up on its own setup (a hung mount, say) a little earlier. */
 #define NSI_SETUP_TIMEOUT_S 15
 
 enum nsi_verdict {
-	NSI_READY = 1,  /* join the session: pidfd attached */
+	NSI_READY = 1,	/* join the session: pidfd attached */
 	NSI_IGNORE = 2, /* nothing to do for this user: PAM_IGNORE */
-	NSI_FAIL = 3,   /* isolation was wanted and failed: see on_error */
+	NSI_FAIL = 3,	/* isolation was wanted and failed: see on_error */
 };
 
 struct nsi_reply {
 	uint32_t magic;
 	uint32_t verdict;
-	uint32_t on_error;   /* CONF_ON_ERROR_*: what to do with NSI_FAIL */
-	uint32_t clone_ns;   /* CLONE_NEW* flags of the namespaces to join */
-	int32_t init_pid;    /* PID 1 of the session, as the module sees it */
+	uint32_t on_error; /* CONF_ON_ERROR_*: what to do with NSI_FAIL */
+	uint32_t clone_ns; /* CLONE_NEW* flags of the namespaces to join */
+	int32_t init_pid;  /* PID 1 of the session, as the module sees it */
 	uint32_t pad;
 	uint64_t session_id; /* name of the record in NSI_RUN_DIR/sessions */
-	char rule[128];      /* the rule that applied, for the log line */
-	char msg[512];       /* why it was ignored, or what failed */
+	char rule[128];	     /* the rule that applied, for the log line */
+	char msg[512];	     /* why it was ignored, or what failed */
 };
 
 #endif

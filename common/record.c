@@ -17,8 +17,7 @@ struct out {
 	bool overflow;
 };
 
-static void _printf_(2, 3)
-put(struct out *o, const char *fmt, ...)
+static void _printf_(2, 3) put(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
 	int n;

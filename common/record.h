@@ -18,9 +18,9 @@
 
 #include "paths.h"
 
-#define NSI_SESSIONS_DIR NSI_RUN_DIR "/sessions"
-#define NSI_USERS_DIR    NSI_RUN_DIR "/users"
-#define RECORD_MAX_SIZE  8192
+#define NSI_SESSIONS_DIR     NSI_RUN_DIR "/sessions"
+#define NSI_USERS_DIR	     NSI_RUN_DIR "/users"
+#define RECORD_MAX_SIZE	     8192
 #define RECORD_MAX_USER_DIRS 16
 
 enum record_ns { RNS_MNT, RNS_PID, RNS_IPC, RNS_UTS, RNS_COUNT };
@@ -29,7 +29,7 @@ struct session_record {
 	uint64_t id;
 	pid_t init_pid; /* in the pid namespace of whoever wrote the record (the host's) */
 	uid_t uid;
-	int64_t start;  /* seconds since the epoch */
+	int64_t start;		/* seconds since the epoch */
 	uint64_t ns[RNS_COUNT]; /* inode of each namespace the session made, else 0 */
 	unsigned clone_ns;
 	bool linger;

@@ -89,7 +89,8 @@ safe_open_dir(const char *path, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (xsnprintf(buf, sizeof(buf), "%s", path) < 0) {
-		(void)xsnprintf(err, errlen, "'%.64s...' is longer than %d bytes", path, PATH_MAX - 1);
+		(void)xsnprintf(err, errlen, "'%.64s...' is longer than %d bytes", path,
+				PATH_MAX - 1);
 		return -ENAMETOOLONG;
 	}
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -121,13 +122,17 @@ safe_private_dir(int dirfd, const char *dirpath, const char *name, char *err, si
 	struct stat st;
 	int fd, r;
 
-	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST) {
-		r = -errno;
-		(void)xsnprintf(err, errlen, "cannot create '%s/%s': %s", dirpath, name,
-				strerror(-r));
-		return r;
-	}
+	/* Open first: it exists at every login but the first, and mkdirat() is one lookup more. */
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST) {
+			r = -errno;
+			(void)xsnprintf(err, errlen, "cannot create '%s/%s': %s", dirpath, name,
+					strerror(-r));
+			return r;
+		}
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0) {
 		r = -errno;
 		(void)xsnprintf(err, errlen, "cannot open '%s/%s': %s", dirpath, name,

@@ -17,8 +17,6 @@ int safe_open_dir(const char *path, char *err, size_t errlen);
 /* The same, below an already checked directory fd; `name` is one component. */
 int safe_open_below(int dirfd, const char *dirpath, const char *name, char *err, size_t errlen);
 
-
-
 /*
  * Create (mode 0700) or open the directory `name` below dirfd, then insist that it is a
  * directory owned by root that nobody else may enter.  Returns an O_RDONLY fd or -errno.

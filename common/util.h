@@ -45,22 +45,22 @@ fclosep(FILE **f)
 		fclose(*f);
 }
 
-#define _cleanup_free_   _cleanup_(freep)
-#define _cleanup_close_  _cleanup_(closep)
+#define _cleanup_free_	 _cleanup_(freep)
+#define _cleanup_close_	 _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Hand a pointer or fd out of a cleanup-managed variable. */
-#define steal_ptr(p)                                                                               \
-	({                                                                                         \
-		__typeof__(p) _tmp = (p);                                                          \
-		(p) = NULL;                                                                        \
-		_tmp;                                                                              \
+#define steal_ptr(p)                      \
+	({                                \
+		__typeof__(p) _tmp = (p); \
+		(p) = NULL;               \
+		_tmp;                     \
 	})
-#define steal_fd(fd)                                                                               \
-	({                                                                                         \
-		int _tmp = (fd);                                                                   \
-		(fd) = -1;                                                                         \
-		_tmp;                                                                              \
+#define steal_fd(fd)             \
+	({                       \
+		int _tmp = (fd); \
+		(fd) = -1;       \
+		_tmp;            \
 	})
 
 /*

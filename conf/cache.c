@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A cache of parsed configurations.  libconfuse needs ~40 ms for 10,000 sections (it builds a
- * tree of small allocations); a login must not pay that.  The flat table of store.h has no
+ * tree of small allocations), and even a small file costs a login a dozen page faults; a
+ * login must not pay that.  The flat table of store.h has no
  * pointers, so a parse's result can be written to a file as it is and mapped by the next
  * login, after a bounds check of every offset (O(n), microseconds).
  *
@@ -9,6 +10,7 @@
  * if its header names the same file (path, device, inode, size, mtime and ctime to the
  * nanosecond: ctime cannot be set from user space) and the same format version.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
@@ -92,8 +94,9 @@ conf_validate_blob(const void *blob, size_t size)
 		    p->priv_first > h->n_privs || p->priv_count > h->n_privs - p->priv_first ||
 		    p->kind > CONF_RULE_GROUP || p->on_error > CONF_ON_ERROR_ALLOW ||
 		    p->nested > CONF_NESTED_ISOLATE || p->namespaces > CONF_NS_ALL ||
-		    p->kind != (i == 0 ? CONF_RULE_TOP
-				       : i <= h->n_users ? CONF_RULE_USER : CONF_RULE_GROUP))
+		    p->kind != (i == 0		  ? CONF_RULE_TOP
+				: i <= h->n_users ? CONF_RULE_USER
+						  : CONF_RULE_GROUP))
 			return -EBADMSG;
 	}
 	for (uint32_t i = 0; i < h->n_privs; i++) {
@@ -131,9 +134,8 @@ cache_read(int dirfd, const char *name, const struct cache_header *want, struct 
 	if (fd < 0)
 		return -ENOENT;
 	/* Ours only: root's, private, a plain file of a sane size. */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 077) || (size_t)st.st_size < want->blob_off ||
-	    (size_t)st.st_size > CONF_CACHE_MAX_SIZE)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077) ||
+	    (size_t)st.st_size < want->blob_off || (size_t)st.st_size > CONF_CACHE_MAX_SIZE)
 		return -ENOENT;
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED)
@@ -162,6 +164,42 @@ cache_read(int dirfd, const char *name, const struct cache_header *want, struct 
 	return 0;
 }
 
+/*
+ * Drop the entries of files that are gone (a test's, an old name's): an entry is only ever
+ * replaced by one for the same path, so without this the directory would keep them all.
+ * Runs when an entry is written, that is once per change of a file, not per login.
+ */
+static void
+cache_prune(int dirfd)
+{
+	_cleanup_close_ int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	dfd = -1;
+	while ((de = readdir(d))) {
+		struct cache_header h;
+		struct stat st;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue; /* ".", "..", and entries still being written */
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+		    memcmp(h.magic, CACHE_MAGIC, sizeof(CACHE_MAGIC)) == 0) {
+			h.path[sizeof(h.path) - 1] = '\0';
+			if (lstat(h.path, &st) < 0 && errno == ENOENT)
+				(void)unlinkat(dirfd, de->d_name, 0);
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
 /* Write the entry under a temporary name, then rename it into place: readers see all or none. */
 static void
 cache_write(int dirfd, const char *name, const struct cache_header *key, const struct conf *c)
@@ -187,6 +225,7 @@ cache_write(int dirfd, const char *name, const struct cache_header *key, const s
 	close(fd);
 	if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
 		(void)unlinkat(dirfd, tmp, 0);
+	cache_prune(dirfd);
 }
 
 int
@@ -201,8 +240,7 @@ conf_load_cached(const char *path, uid_t owner, int cache_dirfd, struct conf **r
 
 	if (fd < 0)
 		return fd;
-	if (cache_dirfd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < CONF_CACHE_MIN_SIZE ||
-	    strlen(path) >= sizeof(key.path))
+	if (cache_dirfd < 0 || fstat(fd, &st) < 0 || strlen(path) >= sizeof(key.path))
 		return conf_parse_fd(fd, path, ret, d);
 	make_key(&key, path, &st);
 	cache_name(path, name, sizeof(name));

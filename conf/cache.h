@@ -4,8 +4,10 @@
 
 #include "conf.h"
 
-/* Files smaller than this parse in well under a millisecond: no cache for them. */
-#define CONF_CACHE_MIN_SIZE (64u << 10)
+/*
+ * Every file is cached, the shipped one too: parsing even 1.5 KB costs a login a dozen page
+ * faults (libconfuse's code and allocations), mapping the entry two.
+ */
 #define CONF_CACHE_MAX_SIZE (64u << 20)
 
 /* conf_load() in two steps: the checked, opened file; then reading and parsing it. */

@@ -18,10 +18,10 @@
 #include "../common/util.h"
 
 /* Hard limits: beyond these a file is hostile or a mistake. */
-#define CONF_MAX_FILE_SIZE (4u << 20)
-#define CONF_MAX_PRIVATE   16  /* private directories per rule */
-#define CONF_MAX_NAME      256 /* user and group names (LOGIN_NAME_MAX) */
-#define CONF_MAX_HOSTNAME  64  /* HOST_NAME_MAX */
+#define CONF_MAX_FILE_SIZE    (4u << 20)
+#define CONF_MAX_PRIVATE      16  /* private directories per rule */
+#define CONF_MAX_NAME	      256 /* user and group names (LOGIN_NAME_MAX) */
+#define CONF_MAX_HOSTNAME     64  /* HOST_NAME_MAX */
 #define CONF_MAX_KILL_TIMEOUT 3600
 
 enum conf_ns {
@@ -99,7 +99,7 @@ struct identity {
 struct plan_private {
 	const char *path; /* points into the configuration */
 	enum conf_private_type type;
-	char size[32]; /* tmpfs "size=" value, "" for the kernel's default */
+	char size[32];	    /* tmpfs "size=" value, "" for the kernel's default */
 	uint64_t nr_inodes; /* 0: the kernel's default */
 	mode_t mode;
 	bool noexec;

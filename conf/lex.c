@@ -25,8 +25,8 @@
 #define TITLE_KEY  "__title"
 
 struct token {
-	bool str;         /* a string (quoted or not); otherwise punctuation */
-	size_t in_start;  /* the token's text in the input, quotes included */
+	bool str;	 /* a string (quoted or not); otherwise punctuation */
+	size_t in_start; /* the token's text in the input, quotes included */
 	size_t in_len;
 	size_t out_start; /* where it was copied to in the output */
 	size_t out_end;
@@ -49,8 +49,7 @@ struct lexer {
 	unsigned too_deep;
 };
 
-static bool _printf_(3, 4)
-error(struct lexer *lx, unsigned line, const char *fmt, ...)
+static bool _printf_(3, 4) error(struct lexer *lx, unsigned line, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;

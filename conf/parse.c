@@ -24,14 +24,14 @@ static cfg_opt_t private_opts[] = {
 	CFG_END(),
 };
 
-#define RULE_OPTS                                                                                  \
-	CFG_BOOL("isolate", cfg_true, CFGF_NODEFAULT),                                             \
-		CFG_STR_LIST("namespaces", NULL, CFGF_NODEFAULT),                                  \
-		CFG_STR("hostname", NULL, CFGF_NODEFAULT),                                         \
-		CFG_STR("on_error", NULL, CFGF_NODEFAULT),                                         \
-		CFG_STR("nested", NULL, CFGF_NODEFAULT),                                           \
-		CFG_BOOL("linger", cfg_false, CFGF_NODEFAULT),                                     \
-		CFG_STR("kill_timeout", NULL, CFGF_NODEFAULT),                                     \
+#define RULE_OPTS                                                 \
+	CFG_BOOL("isolate", cfg_true, CFGF_NODEFAULT),            \
+		CFG_STR_LIST("namespaces", NULL, CFGF_NODEFAULT), \
+		CFG_STR("hostname", NULL, CFGF_NODEFAULT),        \
+		CFG_STR("on_error", NULL, CFGF_NODEFAULT),        \
+		CFG_STR("nested", NULL, CFGF_NODEFAULT),          \
+		CFG_BOOL("linger", cfg_false, CFGF_NODEFAULT),    \
+		CFG_STR("kill_timeout", NULL, CFGF_NODEFAULT),    \
 		CFG_SEC("private", private_opts, CFGF_MULTI)
 
 static cfg_opt_t rule_opts[] = {
@@ -193,7 +193,8 @@ read_private(struct parse_ctx *ctx, cfg_t *psec, struct conf_priv *out)
 	*out = (struct conf_priv){.line = line, .mode = mode};
 	/* lex.c gives every section a title, the empty mark where the file has none. */
 	if (!path || strcmp(path, CONF_EMPTY_MARK) == 0) {
-		conf_diag_add(ctx->diags, line, "private section without a path (private \"/tmp\" { })");
+		conf_diag_add(ctx->diags, line,
+			      "private section without a path (private \"/tmp\" { })");
 		return 0;
 	}
 	if (conf_check_private_path(path, err, sizeof(err)) < 0)
@@ -216,8 +217,8 @@ read_private(struct parse_ctx *ctx, cfg_t *psec, struct conf_priv *out)
 					  sizeof(err)) < 0)
 			bad(ctx, psec, "nr_inodes", err);
 	}
-	if (is_set(psec, "mode") && conf_parse_mode(cfg_getstr(psec, "mode"), &mode, err,
-						    sizeof(err)) < 0)
+	if (is_set(psec, "mode") &&
+	    conf_parse_mode(cfg_getstr(psec, "mode"), &mode, err, sizeof(err)) < 0)
 		bad(ctx, psec, "mode", err);
 	out->type = (uint8_t)type;
 	out->mode = mode;
@@ -298,7 +299,8 @@ static void
 check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, unsigned line,
 	   const char *what)
 {
-	const struct conf_priv *privs = ctx->b.priv + p->priv_first;
+	/* No private directory at all: no array either, and NULL + 0 is undefined (UBSan). */
+	const struct conf_priv *privs = ctx->b.priv ? ctx->b.priv + p->priv_first : NULL;
 
 	if (!p->isolate)
 		return;
@@ -322,6 +324,9 @@ check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, u
 	if (p->priv_count > CONF_MAX_PRIVATE)
 		conf_diag_add(ctx->diags, privs[CONF_MAX_PRIVATE].line,
 			      "%s: more than %d private directories", what, CONF_MAX_PRIVATE);
+	/* Only sections without a path so far: no string stored, no pool to point into. */
+	if (!ctx->b.strings)
+		return;
 	for (uint32_t i = 0; i < p->priv_count && i < CONF_MAX_PRIVATE; i++)
 		for (uint32_t j = 0; j < i; j++) {
 			const char *a = ctx->b.strings + privs[j].path;
@@ -336,10 +341,11 @@ check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, u
 					      privs[j].line);
 			else if ((la < lb && strncmp(a, b, la) == 0 && b[la] == '/') ||
 				 (lb < la && strncmp(a, b, lb) == 0 && a[lb] == '/'))
-				conf_diag_add(ctx->diags, privs[i].line,
-					      "private '%s' and '%s' (line %u) are nested; mount order "
-					      "would matter, so this is not supported",
-					      b, a, privs[j].line);
+				conf_diag_add(
+					ctx->diags, privs[i].line,
+					"private '%s' and '%s' (line %u) are nested; mount order "
+					"would matter, so this is not supported",
+					b, a, privs[j].line);
 		}
 }
 
@@ -373,9 +379,10 @@ read_rule(struct parse_ctx *ctx, cfg_t *sec, struct conf_policy *out, unsigned l
 		const char *s = cfg_getstr(sec, "kill_timeout");
 
 		if (parse_uint(s, CONF_MAX_KILL_TIMEOUT, &v) < 0)
-			conf_diag_add(ctx->diags, opt_line(ctx, sec, "kill_timeout"),
-				      "kill_timeout '%s' is not a whole number of seconds from 0 to %d",
-				      s, CONF_MAX_KILL_TIMEOUT);
+			conf_diag_add(
+				ctx->diags, opt_line(ctx, sec, "kill_timeout"),
+				"kill_timeout '%s' is not a whole number of seconds from 0 to %d",
+				s, CONF_MAX_KILL_TIMEOUT);
 		else
 			out->kill_timeout = (uint32_t)v;
 	}
@@ -458,8 +465,8 @@ read_sections(struct parse_ctx *ctx, cfg_t *root, const char *kind, const struct
 		p.line = line;
 		/* lex.c gives every section a title, the empty mark where the file has none. */
 		if (!title || strcmp(title, CONF_EMPTY_MARK) == 0) {
-			conf_diag_add(ctx->diags, line, "%s section without a name (%s \"NAME\" { })",
-				      kind, kind);
+			conf_diag_add(ctx->diags, line,
+				      "%s section without a name (%s \"NAME\" { })", kind, kind);
 			title = "";
 		} else if (conf_check_name(title, p.kind == CONF_RULE_USER, err, sizeof(err)) < 0) {
 			conf_diag_add(ctx->diags, line, "%s section: %s", kind, err);

@@ -4,7 +4,6 @@
 #include "store.h"
 #include "values.h"
 
-
 static const uint32_t *
 find_str(const struct conf *c, uint32_t off, uint32_t n, const char *key)
 {
@@ -42,7 +41,7 @@ find_section(const struct conf *c, uint32_t index_off, uint32_t n, const char *k
 			hi = mid;
 	}
 	return lo < n && strcmp(conf_str(c, conf_policy(c, v[lo])->title), key) == 0 ? v[lo]
-										    : UINT32_MAX;
+										     : UINT32_MAX;
 }
 
 static void
@@ -58,21 +57,29 @@ exempt(struct plan *p, const char *what, const char *name, const char *list, uin
 }
 
 int
-conf_resolve(const struct conf *c, const struct identity *id, const char *host,
-	     struct plan *ret, char *err, size_t errlen)
+conf_resolve(const struct conf *c, const struct identity *id, const char *host, struct plan *ret,
+	     char *err, size_t errlen)
 {
 	const struct conf_header *h = c->h;
 	const struct conf_policy *pol;
+	const char *name = id->name;
 	uint32_t best = UINT32_MAX, k;
 	char uidname[16];
 
 	memset(ret, 0, sizeof(*ret));
 	(void)xsnprintf(uidname, sizeof(uidname), "#%u", (unsigned)id->uid);
+	/*
+	 * In the file, "#N" always means uid N.  NSS may still have a user *named* "#N" (LDAP
+	 * can, /etc/passwd cannot): by name, such a user would take uid N's exemption or rule.
+	 * Such a name matches nothing by name; its uid still counts.
+	 */
+	if (id->name[0] == '#')
+		name = "";
 
 	/* Exempt lists come first, whatever the sections say. */
-	if (find_str(c, h->exempt_users_off, h->n_exempt_users, id->name) ||
+	if (find_str(c, h->exempt_users_off, h->n_exempt_users, name) ||
 	    find_str(c, h->exempt_users_off, h->n_exempt_users, uidname)) {
-		bool by_name = find_str(c, h->exempt_users_off, h->n_exempt_users, id->name);
+		bool by_name = find_str(c, h->exempt_users_off, h->n_exempt_users, name);
 
 		exempt(ret, "user", by_name ? id->name : uidname, "exempt_users",
 		       h->exempt_users_line);
@@ -86,7 +93,7 @@ conf_resolve(const struct conf *c, const struct identity *id, const char *host,
 		}
 
 	/* The first user section naming the user, by name or by "#UID". */
-	k = find_section(c, h->user_index_off, h->n_users, id->name);
+	k = find_section(c, h->user_index_off, h->n_users, name);
 	best = k;
 	k = find_section(c, h->user_index_off, h->n_users, uidname);
 	if (k < best)
@@ -111,8 +118,8 @@ conf_resolve(const struct conf *c, const struct identity *id, const char *host,
 	ret->kill_timeout = pol->kill_timeout;
 	if (ret->verdict != PLAN_ISOLATE)
 		return 0;
-	if (conf_expand_hostname(conf_str(c, pol->hostname), id->name, id->uid, host,
-				 ret->hostname, sizeof(ret->hostname), err, errlen) < 0)
+	if (conf_expand_hostname(conf_str(c, pol->hostname), id->name, id->uid, host, ret->hostname,
+				 sizeof(ret->hostname), err, errlen) < 0)
 		return -EINVAL;
 	for (uint32_t i = 0; i < pol->priv_count && i < CONF_MAX_PRIVATE; i++) {
 		const struct conf_priv *cp = conf_priv(c, pol->priv_first + i);

@@ -36,7 +36,7 @@ struct conf_header {
 	uint32_t n_policies, policies_off;
 	uint32_t n_users, n_groups; /* policies [1, 1+n_users) and the n_groups after them */
 	uint32_t n_privs, privs_off;
-	uint32_t user_index_off, group_index_off; /* policy numbers sorted by title */
+	uint32_t user_index_off, group_index_off;  /* policy numbers sorted by title */
 	uint32_t n_exempt_users, exempt_users_off; /* string offsets, sorted */
 	uint32_t n_exempt_groups, exempt_groups_off;
 	uint32_t exempt_users_line, exempt_groups_line;

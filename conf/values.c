@@ -6,10 +6,10 @@
 #include "../common/paths.h"
 #include "values.h"
 
-#define fail(...)                                                                                  \
-	({                                                                                         \
-		(void)xsnprintf(err, errlen, __VA_ARGS__);                                         \
-		-EINVAL;                                                                           \
+#define fail(...)                                          \
+	({                                                 \
+		(void)xsnprintf(err, errlen, __VA_ARGS__); \
+		-EINVAL;                                   \
 	})
 
 /* Is `a` equal to `b` or one of its parent directories? Both canonical. */
@@ -126,8 +126,8 @@ conf_parse_size(const char *s, char *out, size_t outlen, char *err, size_t errle
 	if (n > 0 && s[n] == '%' && s[n + 1] == '\0') {
 		char digits[8];
 
-		if (n >= sizeof(digits) || (memcpy(digits, s, n), digits[n] = '\0',
-					    parse_uint(digits, 100, &v) < 0) ||
+		if (n >= sizeof(digits) ||
+		    (memcpy(digits, s, n), digits[n] = '\0', parse_uint(digits, 100, &v) < 0) ||
 		    v == 0)
 			return fail("size '%s': a percentage must be 1%% to 100%%", s);
 		r = xsnprintf(out, outlen, "%" PRIu64 "%%", v);
@@ -138,7 +138,8 @@ conf_parse_size(const char *s, char *out, size_t outlen, char *err, size_t errle
 		if (r < 0)
 			return fail("size '%s' is not bytes, K, M, G or N%%", s);
 		if (v == 0)
-			return fail("size must be greater than 0 (an unlimited tmpfs can fill RAM)");
+			return fail(
+				"size must be greater than 0 (an unlimited tmpfs can fill RAM)");
 		r = xsnprintf(out, outlen, "%" PRIu64, v);
 	}
 	return r < 0 ? fail("size '%s' is too long", s) : 0;
@@ -277,8 +278,9 @@ conf_check_hostname_template(const char *tmpl, char *err, size_t errlen)
 		if (*p == '%') {
 			p++;
 			if (*p != 'u' && *p != 'U' && *p != 'h' && *p != '%')
-				return fail("hostname '%s': unknown '%%%.1s' (use %%u, %%U, %%h or %%%%)",
-					    tmpl, *p ? p : "");
+				return fail(
+					"hostname '%s': unknown '%%%.1s' (use %%u, %%U, %%h or %%%%)",
+					tmpl, *p ? p : "");
 		} else if (!is_alnum(*p) && *p != '-' && *p != '.') {
 			return fail("hostname '%s': '%c' cannot appear in a host name", tmpl, *p);
 		}

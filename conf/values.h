@@ -26,8 +26,8 @@ int conf_parse_nested(const char *s, enum conf_nested *ret, char *err, size_t er
 int conf_check_hostname_template(const char *tmpl, char *err, size_t errlen);
 /* RFC 1123: dot-separated labels of letters, digits and inner hyphens; at most 64 bytes. */
 bool conf_hostname_valid(const char *name);
-int conf_expand_hostname(const char *tmpl, const char *user, uid_t uid, const char *host,
-			 char *out, size_t outlen, char *err, size_t errlen);
+int conf_expand_hostname(const char *tmpl, const char *user, uid_t uid, const char *host, char *out,
+			 size_t outlen, char *err, size_t errlen);
 /* A user or group section title, or a name in an exempt list.  Users may be "#UID". */
 int conf_check_name(const char *name, bool allow_uid, char *err, size_t errlen);
 /* "#1001" -> 1001; -EINVAL when the name is not of that form. */

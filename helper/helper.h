@@ -13,7 +13,7 @@
 /* Exit codes of nsisolate-helper (the module reads the reply, not these; they are for people). */
 enum {
 	HELPER_EXIT_OK = 0,
-	HELPER_EXIT_FAIL = 1,    /* reported to the module in the reply */
+	HELPER_EXIT_FAIL = 1, /* reported to the module in the reply */
 	HELPER_EXIT_USAGE = 2,
 	HELPER_EXIT_NOT_ROOT = 3, /* run by hand by someone else than root: nothing was done */
 };
@@ -35,31 +35,40 @@ struct request {
 struct session {
 	const struct request *req;
 	const struct plan *plan;
-	struct conf *conf;   /* the plan points into it; PID 1 frees it after setup */
-	unsigned clone_ns;   /* CLONE_NEW* flags */
-	int login_pidfd;     /* the login process: when it dies, the session ends */
-	int record_fd;       /* the session record; PID 1 holds its flock */
-	int sessions_fd;     /* NSI_RUN_DIR/sessions */
-	int user_dir_fd;     /* NSI_RUN_DIR/users/<uid> */
-	int lock_fd;         /* users/<uid>/.lock, held by the first stage during setup */
-	int status_fd;       /* PID 1 -> first stage: setup result */
+	struct conf *conf;		   /* the plan points into it; PID 1 frees it after setup */
+	const char *rule;		   /* the rule that applied, for the module's log line */
+	unsigned clone_ns;		   /* CLONE_NEW* flags */
+	int login_pidfd;		   /* the login process: when it dies, the session ends */
+	int record_fd;			   /* the session record; PID 1 holds its flock */
+	int sessions_fd;		   /* NSI_RUN_DIR/sessions */
+	int user_dir_fd;		   /* NSI_RUN_DIR/users/<uid> */
+	int lock_fd;			   /* users/<uid>/.lock, held until PID 1 is registered */
 	int peer_mnt_fd[CONF_MAX_PRIVATE]; /* per private dir of type user: a live peer's mnt ns */
+	pid_t pid; /* PID 1 as the login process sees it: the record's pid= */
 	uint64_t id;
+	bool registered; /* the record is linked in sessions/ and users/<uid>/ */
+	char *stack;	 /* PID 1's stack (a guard page, then stack_size - 4096 bytes) */
+	size_t stack_size;
+	uintptr_t first_stage_sp; /* the first stage's stack is in use above this, dead below */
 };
 
-/* PID 1 -> first stage, once, through a pipe. */
-struct init_status {
-	int32_t ok;
-	char msg[256];
-};
-
-/* main.c: answer the module and exit. */
+/*
+ * main.c: the one answer the module gets for a login, from the first stage (ignore, or a
+ * failure before PID 1 exists) or from PID 1 (ready, or its own failure).
+ */
+void send_reply(const struct nsi_reply *reply, int pidfd);
 _noreturn_ void reply_fail(unsigned on_error, const char *fmt, ...) _printf_(2, 3);
 
-/* setup.c: first stage. */
+/*
+ * setup.c: first stage.  Returns only on failure: once PID 1 exists the first stage exits,
+ * and PID 1 answers the module when the session is ready.  Takes run_fd (NSI_RUN_DIR,
+ * opened by safe_state_dir(), or -1).
+ */
 int session_start(const struct request *req, const struct plan *plan, struct conf *conf,
-		  int login_pidfd, struct nsi_reply *reply, int *ret_pidfd, char *err,
-		  size_t errlen);
+		  const char *rule, int login_pidfd, int run_fd, char *err, size_t errlen);
+/* PID 1, still privileged: write the record and link it under its name; and undo that. */
+int session_register(struct session *s, char *err, size_t errlen);
+void session_unregister(struct session *s);
 /* The session id (record name) of process `pid` ("self" or a number): see record.h. */
 int session_id_of(const char *pid, unsigned clone_ns, uint64_t *ret);
 /* Is this process already inside an isolated session?  1 yes, 0 no, -errno unknown. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * PID 1 of a session.  Finishes the setup (mounts, hostname), gives up every privilege and
- * proves it, reports to the first stage, then reaps orphans until the session ends: on
+ * PID 1 of a session.  Finishes the setup (mounts, hostname, the record), gives up every
+ * privilege and proves it, answers the module, then reaps orphans until the session ends: on
  * SIGTERM (the module's close_session), on EOF of the control socket, or when the login
  * process dies.  From here on it must never die on a mere warning (catatonit's rule): its
  * exit kills every process of the session.
@@ -18,28 +18,38 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 
 #include "helper.h"
 
-#define fail(...)                                                                                  \
-	({                                                                                         \
-		(void)xsnprintf(err, errlen, __VA_ARGS__);                                         \
-		-EPERM;                                                                            \
+#define fail(...)                                          \
+	({                                                 \
+		(void)xsnprintf(err, errlen, __VA_ARGS__); \
+		-EPERM;                                    \
 	})
 
+/* Setup failed: tell the module why (the first stage is gone), leave no record, go. */
 _noreturn_ static void
 report_and_exit(struct session *s, const char *msg)
 {
-	struct init_status st = {.ok = 0};
+	struct nsi_reply r = {
+		.magic = NSI_REPLY_MAGIC,
+		.verdict = NSI_FAIL,
+		.on_error = s->plan->on_error,
+	};
 
-	(void)xsnprintf(st.msg, sizeof(st.msg), "%s", msg);
-	(void)!write(s->status_fd, &st, sizeof(st));
+	(void)setfsuid(0); /* the state directories are root's; we may have dropped root */
+	session_unregister(s);
+	(void)xsnprintf(r.msg, sizeof(r.msg), "%s", msg);
+	send_reply(&r, -1);
 	_exit(HELPER_EXIT_FAIL);
 }
 
@@ -47,7 +57,8 @@ static void
 on_alarm(int sig)
 {
 	(void)sig;
-	_exit(HELPER_EXIT_FAIL); /* the first stage reports "PID 1 died during setup" */
+	/* A hung mount, say: the module sees the socket close and refuses the login. */
+	_exit(HELPER_EXIT_FAIL);
 }
 
 /*
@@ -64,12 +75,16 @@ drop_privileges(uid_t uid, char *err, size_t errlen)
 		if (cap_drop_bound((cap_value_t)c) < 0)
 			return fail("cannot drop capability %d from the bounding set: %s", c,
 				    strerror(errno));
-	if (cap_reset_ambient() < 0)
+	/*
+	 * One prctl; libcap's cap_reset_ambient() first asks about every capability in turn,
+	 * some forty system calls on every login for the same result.
+	 */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return fail("cannot clear the ambient capabilities: %s", strerror(errno));
 	/* uid 0 must never again mean capabilities, even after setresuid(0, 0, 0). */
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-					     SECBIT_NO_CAP_AMBIENT_RAISE |
-					     SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+	if (prctl(PR_SET_SECUREBITS,
+		  SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+			  SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
 		  0, 0, 0) < 0)
 		return fail("cannot set securebits: %s", strerror(errno));
 	if (setgroups(0, NULL) < 0)
@@ -89,6 +104,40 @@ drop_privileges(uid_t uid, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Our five capability sets as the kernel reports them, in one read rather than a
+ * PR_CAPBSET_READ per capability: all must be empty.  The file is our own (PID 1 of its own
+ * /proc, or the host's /proc without a pid namespace); a line missing is a failure.
+ */
+static int
+cap_sets_empty(char *err, size_t errlen)
+{
+	static const char *const sets[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
+	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	char buf[8192];
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return fail("cannot read our capabilities: %s", strerror(errno));
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
+		char key[16], *p, *end;
+
+		(void)xsnprintf(key, sizeof(key), "\n%s:\t", sets[i]);
+		p = strstr(buf, key);
+		if (!p)
+			return fail("cannot read our capabilities (%s)", sets[i]);
+		p += strlen(key);
+		errno = 0;
+		if (strtoull(p, &end, 16) != 0 || errno || end == p || *end != '\n')
+			return fail("capabilities remain after the drop (%s)", sets[i]);
+	}
+	return 0;
+}
+
 /* Like OpenSSH's uidswap.c: do not trust the drop, try to use what was dropped. */
 static int
 prove_unprivileged(uid_t uid, char *err, size_t errlen)
@@ -98,9 +147,9 @@ prove_unprivileged(uid_t uid, char *err, size_t errlen)
 
 	if (!now || !none || cap_compare(now, none) != 0)
 		return fail("capabilities remain after the drop");
-	for (int c = 0; c < cap_max_bits(); c++)
-		if (cap_get_bound((cap_value_t)c) != 0)
-			return fail("capability %d remains in the bounding set", c);
+	/* The bounding and ambient sets too, as the kernel reports them. */
+	if (cap_sets_empty(err, errlen) < 0)
+		return -EPERM;
 	if (getresuid(&r, &e, &sv) < 0 || r != 0 || e != uid || sv != 0)
 		return fail("unexpected uids after the drop");
 	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0 || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
@@ -116,8 +165,15 @@ prove_unprivileged(uid_t uid, char *err, size_t errlen)
 static void
 close_extra_fds(struct session *s, int keep_extra)
 {
-	int keep[] = {0, 1, 2, NSI_CONTROL_FD, s->login_pidfd, s->record_fd, s->sessions_fd,
-		      s->user_dir_fd, s->status_fd, keep_extra};
+	int keep[] = {0,
+		      1,
+		      2,
+		      NSI_CONTROL_FD,
+		      s->login_pidfd,
+		      s->record_fd,
+		      s->sessions_fd,
+		      s->user_dir_fd,
+		      keep_extra};
 	int next = 0;
 
 	for (;;) {
@@ -202,6 +258,23 @@ finish(struct session *s)
 	_exit(0);
 }
 
+/*
+ * Logged out: from now on no new login of the user may join our `user` tmpfs, or it would
+ * find what this session left in /tmp while its processes are being killed (kill_timeout),
+ * and that tmpfs would outlive the user's last session.  Only the link the first stage's
+ * peer search reads goes; the record in sessions/ stays until we exit.
+ */
+static void
+leave_peers(struct session *s)
+{
+	char name[24];
+
+	(void)xsnprintf(name, sizeof(name), "%" PRIu64, s->id);
+	(void)setfsuid(0);
+	(void)unlinkat(s->user_dir_fd, name, 0);
+	(void)setfsuid(s->req->uid);
+}
+
 _noreturn_ static void
 loop(struct session *s, int sfd)
 {
@@ -245,6 +318,7 @@ loop(struct session *s, int sfd)
 			if (s->plan->linger) {
 				state = LINGERING;
 			} else {
+				leave_peers(s);
 				(void)kill(-1, SIGTERM);
 				state = STOPPING;
 				deadline = now_ms() + (int64_t)s->plan->kill_timeout * 1000;
@@ -259,10 +333,100 @@ loop(struct session *s, int sfd)
 	}
 }
 
+/* Our pid as the login process sees it (the record's pid=): /proc is still its /proc here. */
+static int
+login_view_pid(pid_t *ret)
+{
+	char buf[16];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+	uint64_t v;
+
+	if (n <= 0)
+		return n < 0 ? -errno : -EINVAL;
+	buf[n] = '\0';
+	if (parse_uint(buf, INT32_MAX, &v) < 0 || v == 0)
+		return -EINVAL;
+	*ret = (pid_t)v;
+	return 0;
+}
+
+/* Everything is in place and privileges are gone: give the module a pidfd of us to join. */
+static void
+answer_ready(struct session *s)
+{
+	struct nsi_reply r = {
+		.magic = NSI_REPLY_MAGIC,
+		.verdict = NSI_READY,
+		.on_error = s->plan->on_error,
+		.clone_ns = s->clone_ns,
+		.init_pid = s->pid,
+		.session_id = s->id,
+	};
+	int self = pidfd_open(getpid(), 0);
+
+	if (self < 0)
+		report_and_exit(s, "cannot open a pidfd of PID 1");
+	(void)xsnprintf(r.rule, sizeof(r.rule), "%s", s->rule);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	send_reply(&r, self);
+	close(self);
+}
+
+/* The lowest address of the [stack] mapping: the first stage's, in our memory (CLONE_VM). */
+static uintptr_t
+main_stack_low(void)
+{
+	_cleanup_close_ int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	char buf[8192], *p;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	p = strstr(buf, " [stack]\n");
+	if (!p)
+		return 0;
+	while (p > buf && p[-1] != '\n')
+		p--;
+	return (uintptr_t)strtoull(p, NULL, 16);
+}
+
+static void
+drop_pages(uintptr_t low, uintptr_t high)
+{
+	low = (low + 4095) & ~(uintptr_t)4095;
+	high &= ~(uintptr_t)4095;
+	if (low && high > low)
+		(void)madvise((void *)low, high - low, MADV_DONTNEED);
+}
+
+/*
+ * After the answer, off the login's path: give back what only the setup needed (PSS).  The
+ * plan's paths point into the configuration; from here on PID 1 reads only its numbers.
+ * Both stacks are dead below the frames still in use: ours went deep for the path walks, the
+ * first stage's for the configuration, and it used nothing below its clone() since (two
+ * pages of margin for its last calls, should it not be gone yet).  A page we give back and
+ * touch again is a fresh zero page, never someone's data.
+ */
+static void
+give_back_memory(struct session *s)
+{
+	uintptr_t low = main_stack_low(), here = (uintptr_t)&low;
+
+	conf_free(s->conf);
+	s->conf = NULL;
+	malloc_trim(0);
+	drop_pages((uintptr_t)s->stack + 4096, here - 2 * 4096);
+	drop_pages(low, s->first_stage_sp - 2 * 4096);
+}
+
 void
 init_main(struct session *s)
 {
-	struct init_status ok = {.ok = 1};
 	char err[256];
 	sigset_t mask;
 	int sfd;
@@ -271,19 +435,17 @@ init_main(struct session *s)
 	alarm(NSI_SETUP_TIMEOUT_S);
 	if (setsid() < 0)
 		report_and_exit(s, "setsid failed");
-	/* The first stage names the record after our namespace; we need the name to remove it. */
-	if (session_id_of("self", s->clone_ns, &s->id) < 0)
+	/* The record is named after our namespace; we need the name to remove it. */
+	if (session_id_of("self", s->clone_ns, &s->id) < 0 || login_view_pid(&s->pid) < 0)
 		report_and_exit(s, "cannot read our own namespaces");
 	if (mounts_apply(s, err, sizeof(err)) < 0)
 		report_and_exit(s, err);
 	if ((s->clone_ns & CLONE_NEWUTS) && s->plan->hostname[0] &&
 	    sethostname(s->plan->hostname, strlen(s->plan->hostname)) < 0)
 		report_and_exit(s, "cannot set the hostname");
-	/* From here on PID 1 needs only the plan's numbers: give the memory back (PSS). */
-	conf_free(s->conf);
-	s->conf = NULL;
-	malloc_trim(0);
-
+	/* Before the user's lock goes (close_extra_fds): the user's next login must find us. */
+	if (session_register(s, err, sizeof(err)) < 0)
+		report_and_exit(s, err);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -294,15 +456,11 @@ init_main(struct session *s)
 		report_and_exit(s, "signalfd failed");
 	signal(SIGPIPE, SIG_IGN);
 	close_extra_fds(s, sfd);
-	openlog("nsisolate-init", LOG_PID, LOG_AUTHPRIV);
 	if (drop_privileges(s->req->uid, err, sizeof(err)) < 0 ||
 	    prove_unprivileged(s->req->uid, err, sizeof(err)) < 0)
 		report_and_exit(s, err);
-
-	alarm(0);
-	signal(SIGALRM, SIG_DFL);
-	if (write(s->status_fd, &ok, sizeof(ok)) != (ssize_t)sizeof(ok))
-		_exit(HELPER_EXIT_FAIL);
-	close(s->status_fd);
+	answer_ready(s);
+	give_back_memory(s);
+	openlog("nsisolate-init", LOG_PID, LOG_AUTHPRIV);
 	loop(s, sfd);
 }

@@ -2,7 +2,7 @@
 /*
  * nsisolate-helper: started by pam_nsisolate.so for every login it may isolate.  It reads the
  * configuration (the only place sessions parse it), decides, builds the session and becomes
- * - through a fork - its PID 1.  Not setuid: run by anyone but root it can do nothing, and
+ * - through a clone - its PID 1.  Not setuid: run by anyone but root it can do nothing, and
  * it stops before touching anything.
  */
 #include <fcntl.h>
@@ -40,7 +40,7 @@ getpwuid(uid_t uid)
 	return NULL;
 }
 
-static void
+void
 send_reply(const struct nsi_reply *reply, int pidfd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
@@ -86,8 +86,7 @@ reply_fail(unsigned on_error, const char *fmt, ...)
 	exit(HELPER_EXIT_FAIL);
 }
 
-_noreturn_ static void
-reply_ignore(const char *rule, const char *fmt, ...) _printf_(2, 3);
+_noreturn_ static void reply_ignore(const char *rule, const char *fmt, ...) _printf_(2, 3);
 static void
 reply_ignore(const char *rule, const char *fmt, ...)
 {
@@ -118,10 +117,14 @@ static int
 parse_args(int argc, char **argv, struct request *req)
 {
 	static const struct option opts[] = {
-		{"conf", required_argument, NULL, 'c'},  {"user", required_argument, NULL, 'u'},
-		{"uid", required_argument, NULL, 'U'},   {"gid", required_argument, NULL, 'G'},
-		{"service", required_argument, NULL, 's'}, {"tty", required_argument, NULL, 't'},
-		{"rhost", required_argument, NULL, 'r'}, {"group", required_argument, NULL, 'g'},
+		{"conf", required_argument, NULL, 'c'},
+		{"user", required_argument, NULL, 'u'},
+		{"uid", required_argument, NULL, 'U'},
+		{"gid", required_argument, NULL, 'G'},
+		{"service", required_argument, NULL, 's'},
+		{"tty", required_argument, NULL, 't'},
+		{"rhost", required_argument, NULL, 'r'},
+		{"group", required_argument, NULL, 'g'},
 		{0},
 	};
 	bool have_uid = false, have_gid = false;
@@ -192,9 +195,9 @@ host_short_name(char *buf, size_t size)
 }
 
 static struct conf *
-load_config(const char *path)
+load_config(const char *path, int run)
 {
-	_cleanup_close_ int run = -1, cache = -1;
+	_cleanup_close_ int cache = -1;
 	struct conf_diags d;
 	struct conf *c = NULL;
 	char msg[400] = "", err[PATH_MAX + 64];
@@ -202,8 +205,7 @@ load_config(const char *path)
 
 	if (conf_diags_init(&d, path) < 0)
 		reply_fail(CONF_ON_ERROR_DENY, "out of memory");
-	/* Large files are parsed once per change (conf/cache.c); no cache is no error. */
-	run = safe_state_dir(NSI_RUN_DIR, err, sizeof(err));
+	/* A file is parsed once per change (conf/cache.c); no cache is no error. */
 	if (run >= 0)
 		cache = safe_private_dir(run, NSI_RUN_DIR, "cache", err, sizeof(err));
 	if (conf_load_cached(path, 0, cache, &c, &d) == 0) {
@@ -240,19 +242,31 @@ int
 main(int argc, char **argv)
 {
 	struct request req = {0};
-	struct nsi_reply reply;
 	struct plan plan;
 	struct conf *c;
 	char host[256], err[512], rule[128];
 	uint64_t nested_id = 0;
-	int login_pidfd, pidfd = -1, r;
+	int login_pidfd, run, r;
 	pid_t ppid;
 
-	/* Not setuid: without root there is nothing we could do, so do nothing. */
-	if (getuid() != 0 || geteuid() != 0) {
+	/*
+	 * Not setuid: without root there is nothing we could do, so do nothing.  Only the
+	 * effective uid tells: su and sudo, run by a user, open the session with that user's
+	 * real uid and euid 0, and a user can only give us euid 0 through such a program.
+	 */
+	if (geteuid() != 0) {
 		fputs("nsisolate-helper: only pam_nsisolate.so, running as root, starts this "
 		      "program\n",
 		      stderr);
+		return HELPER_EXIT_NOT_ROOT;
+	}
+	/*
+	 * Root for real, first: with the caller's real uid, the user whose session this is
+	 * could signal us and PID 1 (kill(2) looks at the real uid), and what we create would
+	 * get their group.  (PID 1 drops the supplementary groups with its other privileges.)
+	 */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		fprintf(stderr, "nsisolate-helper: cannot become root: %s\n", strerror(errno));
 		return HELPER_EXIT_NOT_ROOT;
 	}
 	if (parse_args(argc, argv, &req) < 0 || !control_fd_ok()) {
@@ -270,7 +284,9 @@ main(int argc, char **argv)
 		reply_fail(CONF_ON_ERROR_DENY, "cannot watch the login process: %s",
 			   strerror(errno));
 
-	c = load_config(req.conf);
+	/* Opened once, for the parse cache now and the session's state later (session_start). */
+	run = safe_state_dir(NSI_RUN_DIR, err, sizeof(err));
+	c = load_config(req.conf, run);
 	host_short_name(host, sizeof(host));
 	{
 		struct identity id = {
@@ -299,10 +315,7 @@ main(int argc, char **argv)
 		reply_ignore(rule, "already inside isolated session %llu (nested = skip)",
 			     (unsigned long long)nested_id);
 
-	r = session_start(&req, &plan, c, login_pidfd, &reply, &pidfd, err, sizeof(err));
-	if (r < 0)
-		reply_fail(plan.on_error, "%s", err);
-	(void)xsnprintf(reply.rule, sizeof(reply.rule), "%s", rule);
-	send_reply(&reply, pidfd);
-	return HELPER_EXIT_OK;
+	/* Returns only on failure: once PID 1 exists, it answers the module and we are gone. */
+	(void)session_start(&req, &plan, c, rule, login_pidfd, run, err, sizeof(err));
+	reply_fail(plan.on_error, "%s", err);
 }

@@ -17,10 +17,10 @@
 #include "../conf/values.h"
 #include "helper.h"
 
-#define fail(...)                                                                                  \
-	({                                                                                         \
-		(void)xsnprintf(err, errlen, __VA_ARGS__);                                         \
-		-EINVAL;                                                                           \
+#define fail(...)                                          \
+	({                                                 \
+		(void)xsnprintf(err, errlen, __VA_ARGS__); \
+		-EINVAL;                                   \
 	})
 
 static unsigned
@@ -62,6 +62,8 @@ static int
 peer_tmpfs(int peer_ns, int self_ns, const struct plan_private *p, char *err, size_t errlen)
 {
 	_cleanup_close_ int src = -1;
+	struct mount_attr attr = {.attr_set = attrs(p),
+				  .attr_clr = p->noexec ? 0 : MOUNT_ATTR_NOEXEC};
 	struct statfs sfs;
 	int tree = -1, r = 0;
 
@@ -84,6 +86,14 @@ peer_tmpfs(int peer_ns, int self_ns, const struct plan_private *p, char *err, si
 			close(tree);
 		return -ENOTRECOVERABLE;
 	}
+	/*
+	 * The clone keeps the peer's mount flags, and the peer may have come through another
+	 * configuration (another service, without noexec): this session's own flags apply.
+	 */
+	if (r == 0 && mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		r = -errno;
+		close(tree);
+	}
 	return r < 0 ? r : tree;
 }
 
@@ -94,6 +104,7 @@ persistent_dir(const struct plan_private *p, uid_t uid, char *err, size_t errlen
 	_cleanup_close_ int state = -1, user = -1, leaf = -1, rd = -1;
 	char name[NAME_MAX + 1], uidname[16], shown[PATH_MAX];
 	struct mount_attr attr = {.attr_set = attrs(p)};
+	struct stat st;
 	int tree;
 
 	if (conf_escape_path(p->path, name, sizeof(name)) < 0)
@@ -106,14 +117,19 @@ persistent_dir(const struct plan_private *p, uid_t uid, char *err, size_t errlen
 	user = safe_private_dir(state, NSI_STATE_DIR, uidname, err, errlen);
 	if (user < 0)
 		return user;
-	if (mkdirat(user, name, p->mode) < 0 && errno != EEXIST)
-		return fail("cannot create '%s/%s': %s", shown, name, strerror(errno));
 	/* Never follow: the user owns what is inside, but not this directory itself. */
 	leaf = safe_open_below(user, shown, name, err, errlen);
+	if (leaf == -ENOENT) { /* the user's first login with it */
+		if (mkdirat(user, name, p->mode) < 0 && errno != EEXIST)
+			return fail("cannot create '%s/%s': %s", shown, name, strerror(errno));
+		leaf = safe_open_below(user, shown, name, err, errlen);
+	}
 	if (leaf < 0)
 		return leaf;
 	rd = openat(leaf, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rd < 0 || fchmod(rd, p->mode) < 0)
+	/* Only when it differs: a chmod is a journaled inode update, at every login. */
+	if (rd < 0 || fstat(rd, &st) < 0 ||
+	    ((st.st_mode & 07777) != p->mode && fchmod(rd, p->mode) < 0))
 		return fail("cannot set the mode of '%s/%s': %s", shown, name, strerror(errno));
 	tree = open_tree(leaf, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
@@ -150,8 +166,7 @@ kernel_fs(const char *type, const char *path, bool optional, char *err, size_t e
 	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "nsisolate", 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return fail("%s: %s", type, strerror(errno));
-	m = fsmount(fs, FSMOUNT_CLOEXEC,
-		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (m < 0)
 		return fail("%s: %s", type, strerror(errno));
 	return attach(m, path, err, errlen);

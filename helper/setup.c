@@ -1,32 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * First stage of the helper: still in the login process's namespaces.  Prepares the state
- * directory and the session record, finds a live session of the same user whose `user`
- * tmpfs the new one must share, creates the namespaces with PID 1 inside them (clone3), and
- * waits for PID 1 to report its setup.
+ * directory and the (unnamed) session record, finds a live session of the same user whose
+ * `user` tmpfs the new one must share, and creates the namespaces with PID 1 inside them
+ * (clone, CLONE_VM).  PID 1 names the record (session_register) and answers the module.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/sched.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/pidfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #include "../common/record.h"
 #include "../common/safepath.h"
 #include "helper.h"
 
-#define fail(...)                                                                                  \
-	({                                                                                         \
-		(void)xsnprintf(err, errlen, __VA_ARGS__);                                         \
-		-EINVAL;                                                                           \
+#define fail(...)                                          \
+	({                                                 \
+		(void)xsnprintf(err, errlen, __VA_ARGS__); \
+		-EINVAL;                                   \
 	})
 
 static const struct {
@@ -130,6 +127,16 @@ open_peer_ns(const struct session_record *rec)
 	return fd;
 }
 
+/* A private directory of type `user` still without a peer to share its tmpfs with? */
+static bool
+peers_missing(const struct session *s)
+{
+	for (size_t i = 0; i < s->plan->n_private; i++)
+		if (s->plan->private[i].type == CONF_PRIV_USER && s->peer_mnt_fd[i] < 0)
+			return true;
+	return false;
+}
+
 /*
  * For each private directory of type `user`, a live session of the same user that has the
  * same directory of that type: PID 1 will clone its tmpfs.  Called with the user's lock held.
@@ -144,7 +151,8 @@ find_peers(struct session *s)
 	if (!d)
 		return;
 	dfd = -1;
-	while ((de = readdir(d))) {
+	/* One live peer per directory is enough: a user with 1,000 sessions open is 1,000 reads. */
+	while (peers_missing(s) && (de = readdir(d))) {
 		struct session_record rec;
 		_cleanup_close_ int fd = -1;
 
@@ -177,13 +185,14 @@ find_peers(struct session *s)
 }
 
 static int
-open_state(struct session *s, bool need_lock, char *err, size_t errlen)
+open_state(struct session *s, int run_fd, bool need_lock, char *err, size_t errlen)
 {
-	_cleanup_close_ int run = -1, users = -1;
+	_cleanup_close_ int run = run_fd, users = -1;
 	char uid[16];
 	int r;
 
-	run = safe_state_dir(NSI_RUN_DIR, err, errlen);
+	if (run < 0) /* again, for the reason */
+		run = safe_state_dir(NSI_RUN_DIR, err, errlen);
 	if (run < 0)
 		return run;
 	s->sessions_fd = safe_private_dir(run, NSI_RUN_DIR, "sessions", err, errlen);
@@ -215,28 +224,32 @@ open_state(struct session *s, bool need_lock, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-write_record(struct session *s, pid_t pid, char *err, size_t errlen)
+/*
+ * PID 1, still root, once its namespaces exist: write the record and link it under its name
+ * (the inode of its first namespace), so that `nsisolate list`, the nested check and the
+ * user's later logins find it.  In PID 1 rather than the first stage, which exits right
+ * after the clone: nobody has to wait for anybody.
+ */
+int
+session_register(struct session *s, char *err, size_t errlen)
 {
 	struct session_record rec = {
-		.init_pid = pid,
+		.id = s->id,
+		.init_pid = s->pid,
 		.uid = s->req->uid,
 		.start = (int64_t)time(NULL),
 		.clone_ns = s->clone_ns,
 		.linger = s->plan->linger,
 	};
-	char pidstr[16], name[24], buf[RECORD_MAX_SIZE];
+	char name[24], buf[RECORD_MAX_SIZE];
 	int n, r;
 
-	(void)xsnprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
 	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++) {
 		if (!(s->clone_ns & ns_map[i].clone))
 			continue;
-		r = ns_inode(pidstr, record_ns_names[ns_map[i].rns], &rec.ns[ns_map[i].rns]);
+		r = ns_inode("self", record_ns_names[ns_map[i].rns], &rec.ns[ns_map[i].rns]);
 		if (r < 0)
 			return fail("cannot read the session's namespaces: %s", strerror(-r));
-		if (!rec.id)
-			rec.id = rec.ns[ns_map[i].rns];
 	}
 	(void)xsnprintf(rec.user, sizeof(rec.user), "%s", s->req->user);
 	(void)xsnprintf(rec.service, sizeof(rec.service), "%s", s->req->service);
@@ -250,17 +263,31 @@ write_record(struct session *s, pid_t pid, char *err, size_t errlen)
 	n = record_format(&rec, buf, sizeof(buf));
 	if (n < 0 || pwrite(s->record_fd, buf, (size_t)n, 0) != n)
 		return fail("cannot write the session record");
-	s->id = rec.id;
 	(void)xsnprintf(name, sizeof(name), "%" PRIu64, rec.id);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* EEXIST: a stale record under a namespace number the kernel has reused. */
 		if (linkat(s->record_fd, "", s->sessions_fd, name, AT_EMPTY_PATH) == 0 &&
-		    linkat(s->record_fd, "", s->user_dir_fd, name, AT_EMPTY_PATH) == 0)
+		    linkat(s->record_fd, "", s->user_dir_fd, name, AT_EMPTY_PATH) == 0) {
+			s->registered = true;
 			return 0;
+		}
 		r = -errno;
 		drop_stale(s->sessions_fd, s->user_dir_fd, name);
 	}
 	return fail("cannot register the session: %s", strerror(-r));
+}
+
+/* PID 1 gave up during setup: no record may name a session that never was. */
+void
+session_unregister(struct session *s)
+{
+	char name[24];
+
+	if (!s->registered)
+		return;
+	(void)xsnprintf(name, sizeof(name), "%" PRIu64, s->id);
+	drop_stale(s->sessions_fd, s->user_dir_fd, name);
+	s->registered = false;
 }
 
 static unsigned
@@ -274,29 +301,32 @@ clone_flags(unsigned namespaces)
 	return f;
 }
 
-static int
-wait_for_init(int status_fd, struct init_status *st)
-{
-	struct pollfd p = {.fd = status_fd, .events = POLLIN};
-	ssize_t n;
+/*
+ * PID 1 shares our memory (CLONE_VM) on a stack of its own, as posix_spawn's child does until
+ * it execs: no page table to copy, none of the pages we filled (code, configuration, heap,
+ * stack) to copy again on PID 1's first write or to fault in again on its first read, and no
+ * address space for our exit to tear down.  We exit at once and touch nothing: the memory is
+ * then PID 1's alone.  Without CLONE_SETTLS PID 1 keeps our thread pointer, which nothing
+ * it calls needs to be another thread's (glibc's raise() asks the kernel for the tid).
+ */
+#define PID1_STACK_SIZE (256u << 10)
+#define PID1_STACK_HOT	(32u << 10)
 
-	if (poll(&p, 1, (NSI_SETUP_TIMEOUT_S + 2) * 1000) <= 0)
-		return -ETIMEDOUT;
-	n = read(status_fd, st, sizeof(*st));
-	if (n != (ssize_t)sizeof(*st))
-		return -EPIPE; /* PID 1 died before it could say why */
-	st->msg[sizeof(st->msg) - 1] = '\0';
-	return 0;
+static int
+pid1_start(void *arg)
+{
+	init_main(arg);
 }
 
 int
 session_start(const struct request *req, const struct plan *plan, struct conf *conf,
-	      int login_pidfd, struct nsi_reply *reply, int *ret_pidfd, char *err, size_t errlen)
+	      const char *rule, int login_pidfd, int run_fd, char *err, size_t errlen)
 {
 	struct session s = {
 		.req = req,
 		.plan = plan,
 		.conf = conf,
+		.rule = rule,
 		.clone_ns = clone_flags(plan->namespaces),
 		.login_pidfd = login_pidfd,
 		.record_fd = -1,
@@ -304,22 +334,33 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 		.user_dir_fd = -1,
 		.lock_fd = -1,
 	};
-	struct clone_args args = {0};
-	struct init_status st;
 	bool need_lock = false;
-	int pipefd[2], pidfd = -1, r;
 	sigset_t mask;
-	pid_t pid;
+	char *stack;
+	int flags, r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(s.peer_mnt_fd); i++)
 		s.peer_mnt_fd[i] = -1;
 	for (size_t i = 0; i < plan->n_private; i++)
 		need_lock |= plan->private[i].type == CONF_PRIV_USER;
-	r = open_state(&s, need_lock, err, errlen);
+	r = open_state(&s, run_fd, need_lock, err, errlen);
 	if (r < 0)
 		return r;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return fail("pipe: %s", strerror(errno));
+	/* A guard page below it: an overflow faults instead of writing over other memory. */
+	stack = mmap(NULL, PID1_STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED || mprotect(stack, 4096, PROT_NONE) < 0)
+		return fail("cannot allocate a stack for PID 1: %s", strerror(errno));
+	/*
+	 * The part the setup uses (path walks with PATH_MAX buffers), in one call rather than a
+	 * page fault each; PID 1 gives it back once it idles.  Linux 5.14+; else faulted in.
+	 */
+	(void)madvise(stack + PID1_STACK_SIZE - PID1_STACK_HOT, PID1_STACK_HOT,
+		      MADV_POPULATE_WRITE);
+	s.stack = stack;
+	s.stack_size = PID1_STACK_SIZE;
+	/* Our frames from here on (clone(), _exit()) stay within two pages below this. */
+	s.first_stage_sp = (uintptr_t)&s;
 
 	/* PID 1 drops signals it has not blocked (FACTS F33): block them before it exists. */
 	sigemptyset(&mask);
@@ -329,45 +370,12 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	args.flags = CLONE_PIDFD | s.clone_ns;
-	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-	args.exit_signal = SIGCHLD;
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
+	flags = CLONE_VM | (int)s.clone_ns | SIGCHLD;
+	if (clone(pid1_start, stack + PID1_STACK_SIZE, flags, &s) < 0)
 		return fail("cannot create the namespaces: %s", strerror(errno));
-	if (pid == 0) {
-		close(pipefd[0]);
-		s.status_fd = pipefd[1];
-		init_main(&s);
-	}
-	close(pipefd[1]);
-
-	r = write_record(&s, pid, err, errlen);
-	if (r == 0) {
-		r = wait_for_init(pipefd[0], &st);
-		if (r == -ETIMEDOUT)
-			(void)xsnprintf(err, errlen, "the session's setup timed out");
-		else if (r < 0)
-			(void)xsnprintf(err, errlen, "the session's PID 1 died during setup");
-		else if (!st.ok)
-			(void)xsnprintf(err, errlen, "%s", st.msg), r = -EINVAL;
-	}
-	if (r < 0) {
-		char name[24];
-
-		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		(void)xsnprintf(name, sizeof(name), "%" PRIu64, s.id);
-		if (s.id)
-			drop_stale(s.sessions_fd, s.user_dir_fd, name);
-		return r;
-	}
-	memset(reply, 0, sizeof(*reply));
-	reply->magic = NSI_REPLY_MAGIC;
-	reply->verdict = NSI_READY;
-	reply->on_error = plan->on_error;
-	reply->clone_ns = s.clone_ns;
-	reply->init_pid = pid;
-	reply->session_id = s.id;
-	*ret_pidfd = pidfd;
-	return 0;
+	/*
+	 * PID 1 holds everything now (the lock, the record, the module's socket), answers the
+	 * module itself and reads `s` and the request where they are: go without a write.
+	 */
+	_exit(HELPER_EXIT_OK);
 }

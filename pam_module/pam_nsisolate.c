@@ -15,8 +15,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -31,7 +33,7 @@
 #include "../common/record.h"
 #include "../common/util.h"
 
-#define PUBLIC   __attribute__((visibility("default")))
+#define PUBLIC	 __attribute__((visibility("default")))
 #define DATA_KEY "pam_nsisolate:session"
 
 /* The configuration's on_error values; the module only needs to tell them apart. */
@@ -45,10 +47,10 @@ struct args {
 
 /* What a joined session leaves in the PAM handle (pam_set_data), for close_session. */
 struct state {
-	pid_t opener;        /* only this process may close: su and login fork after open */
-	int pidfd;           /* the session's PID 1 */
-	int control_fd;      /* our end of the helper's socket */
-	int saved[4];        /* our own mnt, ipc, uts, pid namespaces before joining */
+	pid_t opener;	/* only this process may close: su and login fork after open */
+	int pidfd;	/* the session's PID 1 */
+	int control_fd; /* our end of the helper's socket */
+	int saved[4];	/* our own mnt, ipc, uts, pid namespaces before joining */
 	unsigned clone_ns;
 	uint64_t id;
 	uid_t uid;
@@ -80,10 +82,11 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 			a->debug = true;
 		else {
 			/* A misspelt argument must not quietly turn isolation off. */
-			pam_syslog(pamh, LOG_ERR,
-				   "unknown or invalid argument '%s' (conf= and helper= take absolute "
-				   "paths); refusing the session",
-				   argv[i]);
+			pam_syslog(
+				pamh, LOG_ERR,
+				"unknown or invalid argument '%s' (conf= and helper= take absolute "
+				"paths); refusing the session",
+				argv[i]);
 			return -EINVAL;
 		}
 	}
@@ -127,8 +130,8 @@ argv_free(char **v)
 }
 
 static char **
-helper_argv(const struct args *a, const struct user_info *u, const char *service,
-	    const char *tty, const char *rhost, char *uid, char *gid)
+helper_argv(const struct args *a, const struct user_info *u, const char *service, const char *tty,
+	    const char *rhost, char *uid, char *gid)
 {
 	size_t n = 0, max = 16 + 2 * u->ngroups;
 	char **v = calloc(max, sizeof(char *));
@@ -157,7 +160,9 @@ read_reply(int fd, struct nsi_reply *reply, int *ret_pidfd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
 	struct iovec iov = {.iov_base = reply, .iov_len = sizeof(*reply)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf)};
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	ssize_t n;
@@ -207,9 +212,8 @@ read_reply(int fd, struct nsi_reply *reply, int *ret_pidfd)
  * default so that the login program's handler (or SIG_IGN) neither runs nor steals it.
  */
 static int
-run_helper(const struct args *a, const struct user_info *u, const char *service,
-	   const char *tty, const char *rhost, struct nsi_reply *reply, int *ret_pidfd,
-	   int *ret_control)
+run_helper(const struct args *a, const struct user_info *u, const char *service, const char *tty,
+	   const char *rhost, struct nsi_reply *reply, int *ret_pidfd, int *ret_control)
 {
 	static char *const empty_env[] = {NULL};
 	posix_spawn_file_actions_t fa;
@@ -381,31 +385,59 @@ join(struct state *st, const char **what)
 	return r;
 }
 
-/* PID 1 is gone but its record is not (it was SIGKILLed): remove the record ourselves. */
+/* Unlink dir/name if it is still the file `want` (ino 0: whatever it is). */
 static void
-remove_record(const struct state *st)
+unlink_same(int dir, const char *name, ino_t want)
+{
+	struct stat st;
+
+	if (dir < 0)
+		return;
+	if (want && (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != want))
+		return;
+	(void)unlinkat(dir, name, 0);
+}
+
+/*
+ * PID 1 is gone but its record is not (it was SIGKILLed): remove the record ourselves.  With
+ * only_if_stale, only when nobody holds the record's lock any more, and tell whether it was.
+ * That lock, not the pidfd, is what says "gone" at close: PID 1 releases it the moment it
+ * dies, but its pidfd turns readable only once every process of its PID namespace has been
+ * reaped, and sshd's monitor reaps its user child (inside the session) only after
+ * close_session returns (FACTS F2, F25).  tests/e2e/ssh.sh: SIGKILL of PID 1 under sshd
+ * left the record behind.
+ */
+static bool
+remove_record(const struct state *st, bool only_if_stale)
 {
 	char name[24], users[64];
-	_cleanup_close_ int s = -1, u = -1;
+	_cleanup_close_ int s = -1, u = -1, fd = -1;
+	struct stat rec = {0};
 
 	(void)xsnprintf(name, sizeof(name), "%" PRIu64, st->id);
 	(void)xsnprintf(users, sizeof(users), "%s/%u", NSI_USERS_DIR, (unsigned)st->uid);
 	s = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (only_if_stale) {
+		fd = s >= 0 ? openat(s, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+		/* Held while we unlink: only a stale record's names go, never a live one's. */
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &rec) < 0)
+			return false;
+	}
 	u = open(users, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (s >= 0)
-		(void)unlinkat(s, name, 0);
-	if (u >= 0)
-		(void)unlinkat(u, name, 0);
+	unlink_same(s, name, rec.st_ino);
+	unlink_same(u, name, rec.st_ino);
+	return true;
 }
 
 static int
 refuse_or_allow(pam_handle_t *pamh, unsigned on_error, const char *user, const char *what)
 {
 	if (on_error == ON_ERROR_ALLOW) {
-		pam_syslog(pamh, LOG_WARNING,
-			   "isolation failed for user %s, continuing without it (on_error = allow): "
-			   "%s",
-			   user, what);
+		pam_syslog(
+			pamh, LOG_WARNING,
+			"isolation failed for user %s, continuing without it (on_error = allow): "
+			"%s",
+			user, what);
 		return PAM_IGNORE;
 	}
 	pam_syslog(pamh, LOG_ERR, "refusing the session of user %s: %s", user, what);
@@ -450,8 +482,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			   strerror(-r));
 		return PAM_SYSTEM_ERR;
 	}
-	r = run_helper(&a, &u, service ? service : "unknown", tty, rhost, &reply, &pidfd,
-		       &control);
+	r = run_helper(&a, &u, service ? service : "unknown", tty, rhost, &reply, &pidfd, &control);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot run %s: %s; refusing the session of user %s",
 			   a.helper, strerror(-r), safe);
@@ -498,7 +529,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (r < 0) {
 		(void)xsnprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
 		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		remove_record(st);
+		(void)remove_record(st, false);
 		close_state_fds(st);
 		free(st);
 		return refuse_or_allow(pamh, reply.on_error, safe, msg);
@@ -516,7 +547,6 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const void *data = NULL;
 	struct state *st;
-	struct pollfd p;
 	struct args a;
 	bool dead;
 	int r;
@@ -534,17 +564,16 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (r < 0)
 		pam_syslog(pamh, LOG_WARNING, "cannot return to the original namespaces: %s",
 			   strerror(-r));
-	p = (struct pollfd){.fd = st->pidfd, .events = POLLIN};
-	dead = poll(&p, 1, 0) > 0;
-	/*
-	 * Ask PID 1 to end the session and never wait for it (FACTS F25); through the pidfd, so
-	 * no SIGPIPE and no pid reuse.  Last: PID 1 may take the CPU as soon as it is woken.
-	 */
-	(void)pidfd_send_signal(st->pidfd, SIGTERM, NULL, 0);
-	if (dead)
-		remove_record(st);
+	/* Before the signal below: a PID 1 that was alive must not look gone as it exits. */
+	dead = remove_record(st, true);
 	pam_syslog(pamh, LOG_INFO, "session %" PRIu64 " closed (init pid %d%s)", st->id,
 		   (int)st->init_pid, dead ? ", already gone" : "");
+	/*
+	 * Ask PID 1 to end the session and never wait for it (FACTS F25); through the pidfd, so
+	 * no SIGPIPE and no pid reuse.  Last, the log line included: PID 1 may take the CPU as
+	 * soon as it is woken (so may the close of our socket, if it is the last copy).
+	 */
+	(void)pidfd_send_signal(st->pidfd, SIGTERM, NULL, 0);
 	close_state_fds(st);
 	st->closed = true;
 	return PAM_SUCCESS;

@@ -17,8 +17,8 @@ static const struct option conf_options[] = {
 
 /* Parse "[-c FILE]" plus at most `max_args` positional arguments. */
 static int
-parse_conf_args(int argc, char **argv, const char **conf, char ***args, int *nargs,
-		int max_args, const char *usage)
+parse_conf_args(int argc, char **argv, const char **conf, char ***args, int *nargs, int max_args,
+		const char *usage)
 {
 	int c;
 
@@ -104,8 +104,9 @@ print_private(const struct plan_private *p, uid_t uid)
 	switch (p->type) {
 	case CONF_PRIV_SESSION:
 	case CONF_PRIV_USER:
-		printf("%s, size %s", p->type == CONF_PRIV_USER ? "tmpfs shared by the user's sessions"
-								 : "fresh tmpfs for each session",
+		printf("%s, size %s",
+		       p->type == CONF_PRIV_USER ? "tmpfs shared by the user's sessions"
+						 : "fresh tmpfs for each session",
 		       p->size[0] ? p->size : "kernel default (50%)");
 		if (p->nr_inodes)
 			printf(", %llu inodes", (unsigned long long)p->nr_inodes);
@@ -157,7 +158,7 @@ print_plan(const struct plan *p, const struct user_info *u, const char *host)
 	printf("kill_timeout: %u s\n", p->kill_timeout);
 	printf("private:     %s\n", p->n_private ? "" : " none");
 	for (size_t i = 0; i < p->n_private; i++)
-		print_private(&p->private[i], u->uid);
+		print_private(&p->private[i], u -> uid);
 }
 
 int

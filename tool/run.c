@@ -56,6 +56,11 @@ exec_as_user(pam_handle_t *pamh, const struct user_info *u, char **cmd)
 	}
 	if (chdir(u->home) < 0 && chdir("/") < 0)
 		_exit(126);
+	/*
+	 * Nothing of root's for the user but stdin, stdout and stderr: an fd our caller left
+	 * open without O_CLOEXEC (a root-only file, say) would otherwise pass the exec.
+	 */
+	(void)close_range(3, ~0u, 0);
 	execvp(cmd ? cmd[0] : u->shell, cmd ? cmd : shell_argv);
 	fprintf(stderr, "nsisolate run: cannot run '%s': %s\n", cmd ? cmd[0] : u->shell,
 		strerror(errno));

@@ -59,11 +59,12 @@ cmd_list(int argc, char **argv)
 		return errno == ENOENT ? EXIT_OK : EXIT_RUNTIME;
 	n = scandirat(dfd, ".", &names, NULL, alphasort);
 	if (n < 0) {
-		fprintf(stderr, "nsisolate: cannot list %s: %s\n", NSI_SESSIONS_DIR, strerror(errno));
+		fprintf(stderr, "nsisolate: cannot list %s: %s\n", NSI_SESSIONS_DIR,
+			strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	printf("%-12s %-16s %-14s %-22s %8s  %-19s %s\n", "SESSION", "USER", "SERVICE",
-	       "TTY/HOST", "INIT", "STARTED", "NAMESPACES");
+	printf("%-12s %-16s %-14s %-22s %8s  %-19s %s\n", "SESSION", "USER", "SERVICE", "TTY/HOST",
+	       "INIT", "STARTED", "NAMESPACES");
 	for (int i = 0; i < n; i++) {
 		struct session_record rec;
 		int fd = -1;

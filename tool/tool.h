@@ -7,7 +7,7 @@
 /* Exit codes (SPEC §6). */
 enum {
 	EXIT_OK = 0,
-	EXIT_NO = 1,      /* invalid configuration, unknown user */
+	EXIT_NO = 1, /* invalid configuration, unknown user */
 	EXIT_USAGE = 2,
 	EXIT_RUNTIME = 3,
 };

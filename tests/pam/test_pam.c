@@ -32,7 +32,7 @@
 #include <security/pam_appl.h>
 #include <security/pam_modules.h>
 
-#define USER    "nsitestpam"
+#define USER	"nsitestpam"
 #define SERVICE "nsitest-pam"
 
 typedef int (*sm_fn)(pam_handle_t *, int, int, const char **);
@@ -250,16 +250,17 @@ setup(void **state)
 		return 0;
 	snprintf(W, sizeof(W), "/srv/nsitest-pam-%d", (int)getpid());
 	if (sh("mkdir -p -m 0755 %s/bin %s/etc %s/pam.d && install -m 0755 %s/pam_nsisolate.so "
-	       "%s/nsisolate-helper %s/bin/ && (userdel -r " USER " >/dev/null 2>&1; useradd -m "
-	       USER ")",
+	       "%s/nsisolate-helper %s/bin/ && (userdel -r " USER
+	       " >/dev/null 2>&1; useradd -m " USER ")",
 	       W, W, W, build, build, W) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/pam.d/" SERVICE, W);
 	FILE *f = fopen(path, "we");
 	if (!f)
 		return -1;
-	fprintf(f, "session required %s/bin/pam_nsisolate.so conf=%s/etc/good.conf helper=%s/bin/"
-		   "nsisolate-helper\n",
+	fprintf(f,
+		"session required %s/bin/pam_nsisolate.so conf=%s/etc/good.conf helper=%s/bin/"
+		"nsisolate-helper\n",
 		W, W, W);
 	fclose(f);
 	write_conf("good.conf", 0644, good_conf);
@@ -286,10 +287,10 @@ teardown(void **state)
 	return 0;
 }
 
-#define NEED_ROOT()                                                                                \
-	do {                                                                                       \
-		if (geteuid() != 0)                                                                \
-			skip();                                                                    \
+#define NEED_ROOT()                 \
+	do {                        \
+		if (geteuid() != 0) \
+			skip();     \
 	} while (0)
 
 /* ---- tests ----------------------------------------------------------------------------- */
