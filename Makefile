@@ -138,7 +138,7 @@ $(BUILD)/tests/pam_%: tests/pam/test_%.c
 PAM_TESTS := $(patsubst tests/pam/test_%.c,$(BUILD)/tests/pam_%,$(wildcard tests/pam/test_*.c))
 check-pam: $(PROGRAMS) $(PAM_TESTS)
 	@sh tests/pam/symbols.sh $(MODULE)
-	@NSI_BUILD=$(abspath $(BUILD)) sh tests/run-unit.sh $(PAM_TESTS)
+	@NSI_LABEL=pam NSI_BUILD=$(abspath $(BUILD)) sh tests/run-unit.sh $(PAM_TESTS)
 
 E2E_SUITES := $(sort $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
 check-e2e: $(PROGRAMS)

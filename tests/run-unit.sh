@@ -11,5 +11,5 @@ for t in "$@"; do
 	failed=$((failed + ${f:-0}))
 	[ "$rc" -eq 0 ] || bad="$bad $(basename "$t")"
 done
-echo "unit: $passed tests passed, $failed failed, in $# programs"
-[ -z "$bad" ] || { echo "unit: failing programs:$bad"; exit 1; }
+echo "${NSI_LABEL:-unit}: $passed tests passed, $failed failed, in $# programs"
+[ -z "$bad" ] || { echo "${NSI_LABEL:-unit}: failing programs:$bad"; exit 1; }

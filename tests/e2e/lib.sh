@@ -242,6 +242,10 @@ nsi_cleanup() {
 	for u in "${NSI_USERS[@]}"; do drop_user "$u" || rc=1; done
 	for g in "${NSI_GROUPS[@]}"; do groupdel "$g" >/dev/null 2>&1; done
 	wait_until 5 no_helpers
+	# The helper's parse cache keeps an entry per configuration file: ours name $W.
+	for f in /run/nsisolate/cache/*.conf; do
+		if [ -f "$f" ] && grep -qaF "$W/" "$f"; then rm -f "$f"; fi
+	done
 	rm -rf "$W"
 	exit "$rc"
 }

@@ -282,8 +282,9 @@ teardown(void **state)
 	if (module)
 		dlclose(module);
 	sh("uid=$(id -u " USER " 2>/dev/null) && userdel -r " USER " >/dev/null 2>&1; "
-	   "[ -n \"$uid\" ] && rm -rf /var/lib/nsisolate/$uid /run/nsisolate/users/$uid; rm -rf %s",
-	   W);
+	   "[ -n \"$uid\" ] && rm -rf /var/lib/nsisolate/$uid /run/nsisolate/users/$uid; "
+	   "grep -laF %s/ /run/nsisolate/cache/*.conf 2>/dev/null | xargs -r rm -f; rm -rf %s",
+	   W, W);
 	return 0;
 }
 
