@@ -173,7 +173,7 @@ $(FUZZ): tests/fuzz/fuzz_conf.c $(CONF_SRC) common/util.c common/safepath.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		$(CONFUSE_CFLAGS) -o $@ $^ $(CONFUSE_LIBS)
+		$(CONFUSE_CFLAGS) -o $@ $(filter %.c %.o,$^) $(CONFUSE_LIBS)
 
 # New inputs go to $(BUILD)/fuzz/corpus, a crash to $(BUILD)/fuzz/crash-*; the seeds stay.
 .PHONY: fuzz
@@ -187,7 +187,7 @@ fuzz: $(FUZZ)
 
 $(BUILD)/bench/confbench: bench/confbench.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(CONFUSE_LIBS)
 
 $(BUILD)/bench/pamtime: bench/pamtime.c
 	@mkdir -p $(dir $@)
