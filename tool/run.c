@@ -67,6 +67,15 @@ exec_as_user(pam_handle_t *pamh, const struct user_info *u, char **cmd)
 	_exit(127);
 }
 
+static double
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 /* Forward termination to the command, as su and login do; the session closes after it. */
 static pid_t child_pid;
 static void
@@ -82,6 +91,7 @@ cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{"user", required_argument, NULL, 'u'},
 		{"service", required_argument, NULL, 's'},
+		{"time", no_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -90,10 +100,12 @@ cmd_run(int argc, char **argv)
 	struct user_info u = {0};
 	pam_handle_t *pamh = NULL;
 	int c, r, status = 0, ret = EXIT_RUNTIME;
+	double t0, t_open;
+	bool timing = false;
 	char **cmd;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+u:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+u:s:th", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			user = optarg;
@@ -101,11 +113,16 @@ cmd_run(int argc, char **argv)
 		case 's':
 			service = optarg;
 			break;
+		case 't':
+			timing = true;
+			break;
 		case 'h':
-			puts("Usage: nsisolate run -u USER [-s SERVICE] [-- CMD [ARG]...]");
+			puts("Usage: nsisolate run -u USER [-s SERVICE] [-t] [-- CMD [ARG]...]\n"
+			     "  -t, --time   print how long pam_open_session and pam_close_session took");
 			return EXIT_OK;
 		default:
-			usage_error("usage: nsisolate run -u USER [-s SERVICE] [-- CMD [ARG]...]");
+			usage_error(
+				"usage: nsisolate run -u USER [-s SERVICE] [-t] [-- CMD [ARG]...]");
 			return EXIT_USAGE;
 		}
 	}
@@ -133,8 +150,10 @@ cmd_run(int argc, char **argv)
 	if (isatty(STDIN_FILENO))
 		(void)pam_set_item(pamh, PAM_TTY, ttyname(STDIN_FILENO));
 	r = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+	t0 = now_ms();
 	if (r == PAM_SUCCESS)
 		r = pam_open_session(pamh, 0);
+	t_open = now_ms() - t0;
 	if (r != PAM_SUCCESS) {
 		fprintf(stderr, "nsisolate run: session for '%s' refused: %s\n", u.name,
 			pam_strerror(pamh, r));
@@ -156,7 +175,12 @@ cmd_run(int argc, char **argv)
 			;
 		ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
+	t0 = now_ms();
 	r = pam_close_session(pamh, 0);
+	if (timing)
+		fprintf(stderr,
+			"nsisolate run: pam_open_session %.3f ms, pam_close_session %.3f ms\n",
+			t_open, now_ms() - t0);
 	if (r != PAM_SUCCESS)
 		fprintf(stderr, "nsisolate run: pam_close_session: %s\n", pam_strerror(pamh, r));
 	(void)pam_setcred(pamh, PAM_DELETE_CRED);
