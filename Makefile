@@ -77,7 +77,8 @@ CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/values.c conf/store.c con
 TOOL_SRC   := tool/main.c tool/check.c tool/run.c tool/sessions.c
 HELPER_SRC := helper/main.c helper/setup.c helper/mounts.c helper/init.c \
               common/util.c common/safepath.c common/record.c
-PAM_SRC    := pam_module/pam_nsisolate.c common/util.c common/identity.c
+PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/join.c \
+              common/util.c common/identity.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 

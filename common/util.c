@@ -57,3 +57,12 @@ log_safe(const char *s, char *buf, size_t size)
 	buf[i] = '\0';
 	return buf;
 }
+
+void
+host_short_name(char *buf, size_t size)
+{
+	if (gethostname(buf, size) < 0)
+		(void)xsnprintf(buf, size, "localhost");
+	buf[size - 1] = '\0';
+	buf[strcspn(buf, ".")] = '\0';
+}

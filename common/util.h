@@ -72,6 +72,9 @@ int parse_uint(const char *s, uint64_t max, uint64_t *ret);
 /* snprintf that reports truncation: 0, or -ENAMETOOLONG when the result did not fit. */
 int xsnprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
 
+/* The host's name up to the first dot, for "%h" in hostname templates ("localhost" if none). */
+void host_short_name(char *buf, size_t size);
+
 /* Copy a string for a log line: control bytes become '?', long strings end in "...". */
 const char *log_safe(const char *s, char *buf, size_t size);
 

@@ -185,15 +185,6 @@ control_fd_ok(void)
 	       type == SOCK_SEQPACKET;
 }
 
-static void
-host_short_name(char *buf, size_t size)
-{
-	if (gethostname(buf, size) < 0)
-		(void)xsnprintf(buf, size, "localhost");
-	buf[size - 1] = '\0';
-	buf[strcspn(buf, ".")] = '\0';
-}
-
 static struct conf *
 load_config(const char *path, int run)
 {

@@ -87,15 +87,6 @@ cmd_check(int argc, char **argv)
 }
 
 static void
-host_short_name(char *buf, size_t size)
-{
-	if (gethostname(buf, size) < 0)
-		(void)xsnprintf(buf, size, "localhost");
-	buf[size - 1] = '\0';
-	buf[strcspn(buf, ".")] = '\0';
-}
-
-static void
 print_private(const struct plan_private *p, uid_t uid)
 {
 	char esc[NAME_MAX + 1] = "?";

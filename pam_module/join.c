@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Joining a session with one setns(2), going back at close, and removing the record of a
+ * session whose PID 1 was killed.
+ */
+#include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "../common/record.h"
+#include "../common/util.h"
+#include "module.h"
+
+static const struct {
+	int flag;
+	const char *name;
+} ns_order[4] = {
+	/* Joined in this order by the fallback, mnt last: after it /proc/PID is out of reach. */
+	{CLONE_NEWIPC, "ipc"},
+	{CLONE_NEWUTS, "uts"},
+	{CLONE_NEWPID, "pid"},
+	{CLONE_NEWNS, "mnt"},
+};
+
+void
+join_close_fds(struct state *st)
+{
+	closep(&st->pidfd);
+	closep(&st->control_fd);
+	for (size_t i = 0; i < ARRAY_SIZE(st->saved); i++)
+		closep(&st->saved[i]);
+	st->pidfd = st->control_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(st->saved); i++)
+		st->saved[i] = -1;
+}
+
+static int
+count_threads(void)
+{
+	char buf[4096];
+	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	char *p;
+	uint64_t v;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nThreads:\t");
+	if (!p)
+		return 0;
+	p += 10;
+	p[strspn(p, "0123456789")] = '\0';
+	return parse_uint(p, 1u << 22, &v) == 0 ? (int)v : 0;
+}
+
+/* Restore what we saved; used on close and when a fallback join fails half-way. */
+int
+join_restore(struct state *st)
+{
+	int ret = 0;
+
+	/* mnt first: it is the one that hides /proc from us and changes root and cwd. */
+	for (int i = 3; i >= 0; i--)
+		if (st->saved[i] >= 0 && setns(st->saved[i], ns_order[i].flag) < 0)
+			ret = -errno;
+	return ret;
+}
+
+/*
+ * Join the session.  Nothing in the login process changes before this, and the pidfd form of
+ * setns(2) joins every namespace at once or none (kernel 5.8+); before that, one by one.
+ */
+int
+join_session(struct state *st, const char **what)
+{
+	struct pollfd p = {.fd = st->pidfd, .events = POLLIN};
+	int fds[4] = {-1, -1, -1, -1}, r = 0;
+
+	/*
+	 * setns(pidfd) succeeds in a multithreaded process but moves only the calling thread:
+	 * a fork from any other thread would escape the session.  Login programs are
+	 * single-threaded; refuse the rest (FACTS F28, P11).
+	 */
+	if (count_threads() > 1) {
+		*what = "the login program is multithreaded; only one thread would join";
+		return -EINVAL;
+	}
+	/* A dead PID 1 would make every later fork() of ours fail with ENOMEM (FACTS P9). */
+	if (poll(&p, 1, 0) != 0) {
+		*what = "the session's PID 1 died before it could be joined";
+		return -ESRCH;
+	}
+	for (int i = 0; i < 4; i++) {
+		char path[64];
+
+		if (!(st->clone_ns & (unsigned)ns_order[i].flag))
+			continue;
+		(void)xsnprintf(path, sizeof(path), "/proc/self/ns/%s", ns_order[i].name);
+		st->saved[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (st->saved[i] < 0) {
+			*what = "cannot save the login process's namespaces";
+			return -errno;
+		}
+	}
+	if (setns(st->pidfd, (int)st->clone_ns) == 0)
+		return 0;
+	if (errno != EINVAL) {
+		*what = "setns failed";
+		return -errno;
+	}
+	/* Kernels before 5.8 do not take a pidfd: open every namespace first, join mnt last. */
+	for (int i = 0; i < 4 && r == 0; i++) {
+		char path[64];
+
+		if (!(st->clone_ns & (unsigned)ns_order[i].flag))
+			continue;
+		(void)xsnprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st->init_pid,
+				ns_order[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			r = -errno;
+	}
+	/* The pid in the path is only trustworthy while the pidfd says PID 1 still lives. */
+	if (r == 0 && poll(&p, 1, 0) != 0)
+		r = -ESRCH;
+	for (int i = 0; i < 4 && r == 0; i++)
+		if (fds[i] >= 0 && setns(fds[i], ns_order[i].flag) < 0)
+			r = -errno;
+	for (int i = 0; i < 4; i++)
+		closep(&fds[i]);
+	if (r < 0) {
+		(void)join_restore(st);
+		*what = "setns failed";
+	}
+	return r;
+}
+
+/* Unlink dir/name if it is still the file `want` (ino 0: whatever it is). */
+static void
+unlink_same(int dir, const char *name, ino_t want)
+{
+	struct stat st;
+
+	if (dir < 0)
+		return;
+	if (want && (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != want))
+		return;
+	(void)unlinkat(dir, name, 0);
+}
+
+/*
+ * PID 1 is gone but its record is not (it was SIGKILLed): remove the record ourselves.  With
+ * only_if_stale, only when nobody holds the record's lock any more, and tell whether it was.
+ * That lock, not the pidfd, is what says "gone" at close: PID 1 releases it the moment it
+ * dies, but its pidfd turns readable only once every process of its PID namespace has been
+ * reaped, and sshd's monitor reaps its user child (inside the session) only after
+ * close_session returns (FACTS F2, F25).  tests/e2e/ssh.sh: SIGKILL of PID 1 under sshd
+ * left the record behind.
+ */
+bool
+join_remove_record(const struct state *st, bool only_if_stale)
+{
+	char name[24], users[64];
+	_cleanup_close_ int s = -1, u = -1, fd = -1;
+	struct stat rec = {0};
+
+	(void)xsnprintf(name, sizeof(name), "%" PRIu64, st->id);
+	(void)xsnprintf(users, sizeof(users), "%s/%u", NSI_USERS_DIR, (unsigned)st->uid);
+	s = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (only_if_stale) {
+		fd = s >= 0 ? openat(s, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+		/* Held while we unlink: only a stale record's names go, never a live one's. */
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &rec) < 0)
+			return false;
+	}
+	u = open(users, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	unlink_same(s, name, rec.st_ino);
+	unlink_same(u, name, rec.st_ino);
+	return true;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pam_nsisolate's parts: the entry points (pam_nsisolate.c), spawn.c and join.c. */
+#ifndef NSISOLATE_MODULE_H
+#define NSISOLATE_MODULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/identity.h"
+#include "../common/protocol.h"
+
+/* The configuration's on_error values; the module only needs to tell them apart. */
+#define ON_ERROR_ALLOW 1
+
+struct args {
+	const char *conf;
+	const char *helper;
+	bool debug;
+};
+
+/* What a joined session leaves in the PAM handle (pam_set_data), for close_session. */
+struct state {
+	pid_t opener;	/* only this process may close: su and login fork after open */
+	int pidfd;	/* the session's PID 1 */
+	int control_fd; /* our end of the helper's socket */
+	int saved[4];	/* our own mnt, ipc, uts, pid namespaces before joining */
+	unsigned clone_ns;
+	uint64_t id;
+	uid_t uid;
+	pid_t init_pid;
+	bool closed;
+};
+
+/* spawn.c: run the helper and collect its one reply (the pidfd of PID 1 with NSI_READY). */
+int spawn_helper(const struct args *a, const struct user_info *u, const char *service,
+		 const char *tty, const char *rhost, struct nsi_reply *reply, int *ret_pidfd,
+		 int *ret_control);
+
+/* join.c: enter the session, leave it, forget it. */
+int join_session(struct state *st, const char **what);
+int join_restore(struct state *st);
+bool join_remove_record(const struct state *st, bool only_if_stale);
+void join_close_fds(struct state *st);
+
+#endif

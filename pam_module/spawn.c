@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Running the helper from inside the login program: posix_spawn with an empty environment,
+ * fds 0-2 on /dev/null and one socket, every signal reset; one reply read back; the helper
+ * reaped before we return, so the login program never has a child of ours to see.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "../common/util.h"
+#include "module.h"
+
+static void
+argv_free(char **v)
+{
+	free(v);
+}
+
+static char **
+helper_argv(const struct args *a, const struct user_info *u, const char *service, const char *tty,
+	    const char *rhost, char *uid, char *gid)
+{
+	size_t n = 0, max = 16 + 2 * u->ngroups;
+	char **v = calloc(max, sizeof(char *));
+
+	if (!v)
+		return NULL;
+	v[n++] = (char *)a->helper;
+	v[n++] = (char *)"open";
+	v[n++] = (char *)"--conf", v[n++] = (char *)a->conf;
+	v[n++] = (char *)"--user", v[n++] = u->name;
+	v[n++] = (char *)"--uid", v[n++] = uid;
+	v[n++] = (char *)"--gid", v[n++] = gid;
+	v[n++] = (char *)"--service", v[n++] = (char *)service;
+	if (tty)
+		v[n++] = (char *)"--tty", v[n++] = (char *)tty;
+	if (rhost)
+		v[n++] = (char *)"--rhost", v[n++] = (char *)rhost;
+	for (size_t i = 0; i < u->ngroups; i++)
+		v[n++] = (char *)"--group", v[n++] = u->groups[i];
+	return v;
+}
+
+/* Read the helper's one reply, with the pidfd of PID 1 when it says READY. */
+static int
+read_reply(int fd, struct nsi_reply *reply, int *ret_pidfd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = {.iov_base = reply, .iov_len = sizeof(*reply)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	ssize_t n;
+	int r;
+
+	*ret_pidfd = -1;
+	do
+		r = poll(&p, 1, NSI_REPLY_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return -ETIMEDOUT;
+	if (r < 0)
+		return -errno;
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*ret_pidfd < 0)
+				*ret_pidfd = got;
+			else
+				close(got);
+		}
+	}
+	if (n != (ssize_t)sizeof(*reply) || reply->magic != NSI_REPLY_MAGIC ||
+	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    (reply->verdict == NSI_READY) != (*ret_pidfd >= 0)) {
+		closep(ret_pidfd);
+		*ret_pidfd = -1;
+		return n == 0 ? -EPIPE : -EBADMSG;
+	}
+	reply->rule[sizeof(reply->rule) - 1] = '\0';
+	reply->msg[sizeof(reply->msg) - 1] = '\0';
+	return 0;
+}
+
+/*
+ * Run the helper and collect its answer.  The helper is our child only for as long as this
+ * call lasts: it exits right after answering and we reap it here, with SIGCHLD at its
+ * default so that the login program's handler (or SIG_IGN) neither runs nor steals it.
+ */
+int
+spawn_helper(const struct args *a, const struct user_info *u, const char *service, const char *tty,
+	     const char *rhost, struct nsi_reply *reply, int *ret_pidfd, int *ret_control)
+{
+	static char *const empty_env[] = {NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old;
+	_cleanup_close_ int mine = -1, theirs = -1;
+	char uid[16], gid[16];
+	sigset_t none, all;
+	char **argv;
+	pid_t pid;
+	int sv[2], r, status;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	mine = sv[0];
+	theirs = sv[1];
+	/* dup2(3, 3) would leave FD_CLOEXEC set: make sure the source is not 3 already. */
+	if (theirs == NSI_CONTROL_FD) {
+		theirs = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
+		close(sv[1]);
+		if (theirs < 0)
+			return -errno;
+	}
+	(void)xsnprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
+	(void)xsnprintf(gid, sizeof(gid), "%u", (unsigned)u->gid);
+	argv = helper_argv(a, u, service, tty, rhost, uid, gid);
+	if (!argv)
+		return -ENOMEM;
+
+	/* fds 0-2 on /dev/null, our socket as fd 3, nothing else of the login program's. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	posix_spawn_file_actions_adddup2(&fa, theirs, NSI_CONTROL_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa, NSI_CONTROL_FD + 1);
+	/* Signals the login program ignores or blocks would survive exec: reset them all. */
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+
+	sigaction(SIGCHLD, &dfl, &old);
+	r = posix_spawn(&pid, a->helper, &fa, &attr, argv, empty_env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	argv_free(argv);
+	if (r != 0) {
+		sigaction(SIGCHLD, &old, NULL);
+		return -r;
+	}
+	closep(&theirs);
+	theirs = -1;
+	r = read_reply(mine, reply, ret_pidfd);
+	if (r == -ETIMEDOUT)
+		kill(pid, SIGKILL); /* our unreaped child: the pid cannot have been reused */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGCHLD, &old, NULL);
+	if (r < 0)
+		return r;
+	*ret_control = steal_fd(mine);
+	return 0;
+}
