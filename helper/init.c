@@ -7,23 +7,16 @@
  * exit kills every process of the session.
  */
 #include <dirent.h>
-#include <grp.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <linux/securebits.h>
 #include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/fsuid.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/pidfd.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -59,106 +52,6 @@ on_alarm(int sig)
 	(void)sig;
 	/* A hung mount, say: the module sees the socket close and refuses the login. */
 	_exit(HELPER_EXIT_FAIL);
-}
-
-/*
- * Give up everything that made us root, in an order that keeps the means to do so until
- * the end: the bounding set needs CAP_SETPCAP, which the final cap_set_proc() removes.
- */
-static int
-drop_privileges(uid_t uid, char *err, size_t errlen)
-{
-	_cleanup_(cap_free) cap_t none = NULL;
-	int bits = cap_max_bits();
-
-	for (int c = 0; c < bits; c++)
-		if (cap_drop_bound((cap_value_t)c) < 0)
-			return fail("cannot drop capability %d from the bounding set: %s", c,
-				    strerror(errno));
-	/*
-	 * One prctl; libcap's cap_reset_ambient() first asks about every capability in turn,
-	 * some forty system calls on every login for the same result.
-	 */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		return fail("cannot clear the ambient capabilities: %s", strerror(errno));
-	/* uid 0 must never again mean capabilities, even after setresuid(0, 0, 0). */
-	if (prctl(PR_SET_SECUREBITS,
-		  SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
-			  SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
-		  0, 0, 0) < 0)
-		return fail("cannot set securebits: %s", strerror(errno));
-	if (setgroups(0, NULL) < 0)
-		return fail("cannot drop supplementary groups: %s", strerror(errno));
-	/*
-	 * Effective uid = the user's, so that we may signal the user's processes at logout
-	 * without CAP_KILL; real and saved uid stay 0, so that the user can neither signal nor
-	 * ptrace us (FACTS F43).
-	 */
-	if (setresuid(0, uid, 0) < 0)
-		return fail("cannot change uid: %s", strerror(errno));
-	none = cap_init();
-	if (!none || cap_set_proc(none) < 0)
-		return fail("cannot clear capabilities: %s", strerror(errno));
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return fail("cannot set no_new_privs/non-dumpable: %s", strerror(errno));
-	return 0;
-}
-
-/*
- * Our five capability sets as the kernel reports them, in one read rather than a
- * PR_CAPBSET_READ per capability: all must be empty.  The file is our own (PID 1 of its own
- * /proc, or the host's /proc without a pid namespace); a line missing is a failure.
- */
-static int
-cap_sets_empty(char *err, size_t errlen)
-{
-	static const char *const sets[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
-	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	char buf[8192];
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return fail("cannot read our capabilities: %s", strerror(errno));
-	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
-		char key[16], *p, *end;
-
-		(void)xsnprintf(key, sizeof(key), "\n%s:\t", sets[i]);
-		p = strstr(buf, key);
-		if (!p)
-			return fail("cannot read our capabilities (%s)", sets[i]);
-		p += strlen(key);
-		errno = 0;
-		if (strtoull(p, &end, 16) != 0 || errno || end == p || *end != '\n')
-			return fail("capabilities remain after the drop (%s)", sets[i]);
-	}
-	return 0;
-}
-
-/* Like OpenSSH's uidswap.c: do not trust the drop, try to use what was dropped. */
-static int
-prove_unprivileged(uid_t uid, char *err, size_t errlen)
-{
-	_cleanup_(cap_free) cap_t now = cap_get_proc(), none = cap_init();
-	uid_t r, e, sv;
-
-	if (!now || !none || cap_compare(now, none) != 0)
-		return fail("capabilities remain after the drop");
-	/* The bounding and ambient sets too, as the kernel reports them. */
-	if (cap_sets_empty(err, errlen) < 0)
-		return -EPERM;
-	if (getresuid(&r, &e, &sv) < 0 || r != 0 || e != uid || sv != 0)
-		return fail("unexpected uids after the drop");
-	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0 || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return fail("still dumpable or without no_new_privs");
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0 || errno != EPERM)
-		return fail("mount still works after dropping privileges");
-	if (unshare(CLONE_NEWUTS) == 0)
-		return fail("unshare still works after dropping privileges");
-	return 0;
 }
 
 /* Keep only what PID 1 needs; the first stage's other fds (lock, peers) must not linger. */
@@ -456,8 +349,8 @@ init_main(struct session *s)
 		report_and_exit(s, "signalfd failed");
 	signal(SIGPIPE, SIG_IGN);
 	close_extra_fds(s, sfd);
-	if (drop_privileges(s->req->uid, err, sizeof(err)) < 0 ||
-	    prove_unprivileged(s->req->uid, err, sizeof(err)) < 0)
+	if (privs_drop(s->req->uid, err, sizeof(err)) < 0 ||
+	    privs_prove_dropped(s->req->uid, err, sizeof(err)) < 0)
 		report_and_exit(s, err);
 	answer_ready(s);
 	give_back_memory(s);
