@@ -255,7 +255,9 @@ deb:
 	cd $(DEB_SRC) && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS dpkg-buildpackage -us -uc -b
 	rm -rf $(DEB_SRC)
 	@ls -1 $(DEB_DIR)/*.deb
-	@if command -v lintian >/dev/null; then lintian --fail-on error $(DEB_DIR)/*.changes; \
+	@# TMPDIR: lintian sometimes leaves its mldbm-* scratch files behind; keep them in build/.
+	@if command -v lintian >/dev/null; then mkdir -p $(DEB_DIR)/tmp; \
+		TMPDIR=$(abspath $(DEB_DIR))/tmp lintian --fail-on error $(DEB_DIR)/*.changes; \
 	else echo "lintian is not installed: not checked"; fi
 
 # The demo: two users, two isolated sessions at once, side by side.  Root only.

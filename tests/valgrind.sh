@@ -41,6 +41,10 @@ cleanup() {
 		userdel -r $U >/dev/null 2>&1
 		rm -rf "/run/nsisolate/users/${uid:?}" "/var/lib/nsisolate/${uid:?}"
 	fi
+	# The helper's parse cache keeps an entry per configuration file: ours name $W.
+	for f in /run/nsisolate/cache/*.conf; do
+		if [ -f "$f" ] && grep -qaF "$W/" "$f"; then rm -f "$f"; fi
+	done
 	rm -rf "${W:?}"
 }
 trap cleanup EXIT
