@@ -9,9 +9,10 @@
  *                         [--tty TTY] [--rhost HOST] [--group NAME]...
  *
  * The helper answers with exactly one `struct nsi_reply` (before the session exists the
- * first stage, after it the session's PID 1 itself); with NSI_READY it carries a pidfd
- * of the session's PID 1 as SCM_RIGHTS.  fd 3 then stays open in PID 1: when every copy of
- * the module's end is closed, PID 1 ends the session.
+ * first stage, after it the session's PID 1 itself); with NSI_READY it carries, as
+ * SCM_RIGHTS, a pidfd of the session's PID 1 and an O_PATH fd of PID 1's root directory.
+ * fd 3 then stays open in PID 1: when every copy of the module's end is closed, PID 1 ends
+ * the session.
  */
 #ifndef NSISOLATE_PROTOCOL_H
 #define NSISOLATE_PROTOCOL_H
@@ -26,7 +27,7 @@
 #define NSI_SETUP_TIMEOUT_S 15
 
 enum nsi_verdict {
-	NSI_READY = 1,	/* join the session: pidfd attached */
+	NSI_READY = 1,	/* join the session: pidfd and root fd attached */
 	NSI_IGNORE = 2, /* nothing to do for this user: PAM_IGNORE */
 	NSI_FAIL = 3,	/* isolation was wanted and failed: see on_error */
 };

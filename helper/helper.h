@@ -56,7 +56,7 @@ struct session {
  * main.c: the one answer the module gets for a login, from the first stage (ignore, or a
  * failure before PID 1 exists) or from PID 1 (ready, or its own failure).
  */
-void send_reply(const struct nsi_reply *reply, int pidfd);
+void send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds);
 _noreturn_ void reply_fail(unsigned on_error, const char *fmt, ...) _printf_(2, 3);
 
 /*

@@ -7,6 +7,7 @@
  * exit kills every process of the session.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <poll.h>
@@ -42,7 +43,7 @@ report_and_exit(struct session *s, const char *msg)
 	(void)setfsuid(0); /* the state directories are root's; we may have dropped root */
 	session_unregister(s);
 	(void)xsnprintf(r.msg, sizeof(r.msg), "%s", msg);
-	send_reply(&r, -1);
+	send_reply(&r, NULL, 0);
 	_exit(HELPER_EXIT_FAIL);
 }
 
@@ -255,15 +256,21 @@ answer_ready(struct session *s)
 		.init_pid = s->pid,
 		.session_id = s->id,
 	};
-	int self = pidfd_open(getpid(), 0);
+	/*
+	 * And our root: setns(CLONE_NEWNS) puts the joining process at the root of the mount
+	 * namespace, which is not ours if the login program runs in a chroot; the module
+	 * chroots to this one, so that a chrooted login's user stays in that chroot.
+	 */
+	int fds[2] = {pidfd_open(getpid(), 0), open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};
 
-	if (self < 0)
-		report_and_exit(s, "cannot open a pidfd of PID 1");
+	if (fds[0] < 0 || fds[1] < 0)
+		report_and_exit(s, "cannot open a pidfd or the root of PID 1");
 	(void)xsnprintf(r.rule, sizeof(r.rule), "%s", s->rule);
 	alarm(0);
 	signal(SIGALRM, SIG_DFL);
-	send_reply(&r, self);
-	close(self);
+	send_reply(&r, fds, 2);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /* The lowest address of the [stack] mapping: the first stage's, in our memory (CLONE_VM). */

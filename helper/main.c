@@ -41,22 +41,22 @@ getpwuid(uid_t uid)
 }
 
 void
-send_reply(const struct nsi_reply *reply, int pidfd)
+send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	char cbuf[CMSG_SPACE(sizeof(int) * 2)] = {0};
 	struct iovec iov = {.iov_base = (void *)reply, .iov_len = sizeof(*reply)};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 
-	if (pidfd >= 0) {
+	if (nfds > 0 && nfds <= 2) {
 		struct cmsghdr *c;
 
 		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	/* MSG_NOSIGNAL: a module that gave up must not kill us with SIGPIPE mid-cleanup. */
 	while (sendmsg(NSI_CONTROL_FD, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
@@ -82,7 +82,7 @@ reply_fail(unsigned on_error, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
 	va_end(ap);
-	send_reply(&r, -1);
+	send_reply(&r, NULL, 0);
 	exit(HELPER_EXIT_FAIL);
 }
 
@@ -98,7 +98,7 @@ reply_ignore(const char *rule, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
 	va_end(ap);
-	send_reply(&r, -1);
+	send_reply(&r, NULL, 0);
 	exit(HELPER_EXIT_OK);
 }
 

@@ -30,9 +30,12 @@ join_close_fds(struct state *st)
 {
 	closep(&st->pidfd);
 	closep(&st->control_fd);
+	closep(&st->root_fd);
+	closep(&st->saved_root);
+	closep(&st->saved_cwd);
 	for (size_t i = 0; i < ARRAY_SIZE(st->saved); i++)
 		closep(&st->saved[i]);
-	st->pidfd = st->control_fd = -1;
+	st->pidfd = st->control_fd = st->root_fd = st->saved_root = st->saved_cwd = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(st->saved); i++)
 		st->saved[i] = -1;
 }
@@ -67,7 +70,34 @@ join_restore(struct state *st)
 	for (int i = 3; i >= 0; i--)
 		if (st->saved[i] >= 0 && setns(st->saved[i], ns_order[i].flag) < 0)
 			ret = -errno;
+	/* setns(mnt) put us at the namespace's root: back into a chroot, and where we were. */
+	if (st->saved_root >= 0 && (fchdir(st->saved_root) < 0 || chroot(".") < 0))
+		ret = -errno;
+	if (st->saved_root >= 0 && (st->saved_cwd < 0 || fchdir(st->saved_cwd) < 0) &&
+	    chdir("/") < 0)
+		ret = -errno;
 	return ret;
+}
+
+/*
+ * After joining the mount namespace: the root of PID 1, not of the namespace.  They differ
+ * when the login program runs chrooted (the helper and PID 1 inherit its root); without this
+ * its users would leave the chroot.
+ */
+static int
+take_root(struct state *st, const char **what)
+{
+	int r = 0;
+
+	if (st->root_fd >= 0 && (st->clone_ns & CLONE_NEWNS) &&
+	    (fchdir(st->root_fd) < 0 || chroot(".") < 0)) {
+		r = -errno;
+		(void)join_restore(st);
+		*what = "cannot enter the session's root directory";
+	}
+	closep(&st->root_fd);
+	st->root_fd = -1;
+	return r;
 }
 
 /*
@@ -106,8 +136,17 @@ join_session(struct state *st, const char **what)
 			return -errno;
 		}
 	}
+	/* setns(mnt) moves root and cwd to the namespace's root (FACTS F32): keep ours. */
+	if (st->clone_ns & CLONE_NEWNS) {
+		st->saved_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		st->saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (st->saved_root < 0) {
+			*what = "cannot save the login process's root directory";
+			return -errno;
+		}
+	}
 	if (setns(st->pidfd, (int)st->clone_ns) == 0)
-		return 0;
+		return take_root(st, what);
 	if (errno != EINVAL) {
 		*what = "setns failed";
 		return -errno;
@@ -135,8 +174,9 @@ join_session(struct state *st, const char **what)
 	if (r < 0) {
 		(void)join_restore(st);
 		*what = "setns failed";
+		return r;
 	}
-	return r;
+	return take_root(st, what);
 }
 
 /* Unlink dir/name if it is still the file `want` (ino 0: whatever it is). */

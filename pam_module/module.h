@@ -25,6 +25,9 @@ struct state {
 	int pidfd;	/* the session's PID 1 */
 	int control_fd; /* our end of the helper's socket */
 	int saved[4];	/* our own mnt, ipc, uts, pid namespaces before joining */
+	int saved_root; /* our root and cwd before joining (setns(mnt) resets both) */
+	int saved_cwd;
+	int root_fd; /* PID 1's root directory, until the join has used it */
 	unsigned clone_ns;
 	uint64_t id;
 	uid_t uid;
@@ -32,9 +35,12 @@ struct state {
 	bool closed;
 };
 
-/* spawn.c: run the helper and collect its one reply (the pidfd of PID 1 with NSI_READY). */
+/*
+ * spawn.c: run the helper and collect its one reply; with NSI_READY, ret_fds gets the pidfd
+ * of PID 1 and an fd of its root directory.
+ */
 int spawn_helper(const struct args *a, const struct user_info *u, const char *service,
-		 const char *tty, const char *rhost, struct nsi_reply *reply, int *ret_pidfd,
+		 const char *tty, const char *rhost, struct nsi_reply *reply, int ret_fds[2],
 		 int *ret_control);
 
 /* join.c: enter the session, leave it, forget it. */

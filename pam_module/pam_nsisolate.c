@@ -95,7 +95,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct args a;
 	char safe[300], msg[700];
 	const char *what = "";
-	int pidfd = -1, control = -1, r;
+	int fds[2] = {-1, -1}, control = -1, r;
 	uid_t uid;
 
 	(void)flags;
@@ -121,8 +121,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			   strerror(-r));
 		return PAM_SYSTEM_ERR;
 	}
-	r = spawn_helper(&a, &u, service ? service : "unknown", tty, rhost, &reply, &pidfd,
-			 &control);
+	r = spawn_helper(&a, &u, service ? service : "unknown", tty, rhost, &reply, fds, &control);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot run %s: %s; refusing the session of user %s",
 			   a.helper, strerror(-r), safe);
@@ -145,16 +144,20 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	st = calloc(1, sizeof(*st));
 	if (!st) {
-		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		close(pidfd);
+		(void)pidfd_send_signal(fds[0], SIGKILL, NULL, 0);
+		close(fds[0]);
+		close(fds[1]);
 		closep(&control);
 		return refuse_or_allow(pamh, reply.on_error, safe, "out of memory");
 	}
 	*st = (struct state){
 		.opener = getpid(),
-		.pidfd = pidfd,
+		.pidfd = fds[0],
 		.control_fd = control,
 		.saved = {-1, -1, -1, -1},
+		.saved_root = -1,
+		.saved_cwd = -1,
+		.root_fd = fds[1],
 		.clone_ns = reply.clone_ns,
 		.id = reply.session_id,
 		.uid = uid,
@@ -168,7 +171,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	if (r < 0) {
 		(void)xsnprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
-		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		(void)pidfd_send_signal(st->pidfd, SIGKILL, NULL, 0);
 		(void)join_remove_record(st, false);
 		join_close_fds(st);
 		free(st);

@@ -48,7 +48,7 @@ helper_argv(const struct args *a, const struct user_info *u, const char *service
 
 /* Read the helper's one reply, with the pidfd of PID 1 when it says READY. */
 static int
-read_reply(int fd, struct nsi_reply *reply, int *ret_pidfd)
+read_reply(int fd, struct nsi_reply *reply, int ret_fds[2])
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
 	struct iovec iov = {.iov_base = reply, .iov_len = sizeof(*reply)};
@@ -57,10 +57,11 @@ read_reply(int fd, struct nsi_reply *reply, int *ret_pidfd)
 			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf)};
 	struct pollfd p = {.fd = fd, .events = POLLIN};
+	size_t nfds = 0;
 	ssize_t n;
 	int r;
 
-	*ret_pidfd = -1;
+	ret_fds[0] = ret_fds[1] = -1;
 	do
 		r = poll(&p, 1, NSI_REPLY_TIMEOUT_MS);
 	while (r < 0 && errno == EINTR);
@@ -80,17 +81,20 @@ read_reply(int fd, struct nsi_reply *reply, int *ret_pidfd)
 			int got;
 
 			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*ret_pidfd < 0)
-				*ret_pidfd = got;
+			if (nfds < 2)
+				ret_fds[nfds] = got;
 			else
 				close(got);
+			nfds++;
 		}
 	}
+	/* Exactly two fds with READY, none otherwise: anything else is not our helper talking. */
 	if (n != (ssize_t)sizeof(*reply) || reply->magic != NSI_REPLY_MAGIC ||
 	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    (reply->verdict == NSI_READY) != (*ret_pidfd >= 0)) {
-		closep(ret_pidfd);
-		*ret_pidfd = -1;
+	    nfds != (reply->verdict == NSI_READY ? 2u : 0u)) {
+		closep(&ret_fds[0]);
+		closep(&ret_fds[1]);
+		ret_fds[0] = ret_fds[1] = -1;
 		return n == 0 ? -EPIPE : -EBADMSG;
 	}
 	reply->rule[sizeof(reply->rule) - 1] = '\0';
@@ -105,7 +109,7 @@ read_reply(int fd, struct nsi_reply *reply, int *ret_pidfd)
  */
 int
 spawn_helper(const struct args *a, const struct user_info *u, const char *service, const char *tty,
-	     const char *rhost, struct nsi_reply *reply, int *ret_pidfd, int *ret_control)
+	     const char *rhost, struct nsi_reply *reply, int ret_fds[2], int *ret_control)
 {
 	static char *const empty_env[] = {NULL};
 	posix_spawn_file_actions_t fa;
@@ -163,7 +167,7 @@ spawn_helper(const struct args *a, const struct user_info *u, const char *servic
 	}
 	closep(&theirs);
 	theirs = -1;
-	r = read_reply(mine, reply, ret_pidfd);
+	r = read_reply(mine, reply, ret_fds);
 	if (r == -ETIMEDOUT)
 		kill(pid, SIGKILL); /* our unreaped child: the pid cannot have been reused */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

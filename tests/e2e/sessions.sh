@@ -413,6 +413,26 @@ test_shared_propagation_host() {
 	[ "$(findmnt -no PROPAGATION /)" = "$prop" ] || fail "the host's propagation changed"
 }
 
+# A login program that runs chrooted: joining the mount namespace resets the root to the
+# namespace's (setns(2)); the module must keep its user in the chroot, with the session's
+# private /tmp and /proc inside it, and give the login program its root back at logout.
+test_chrooted_login_program() {
+	local c=$W/chroot
+	mkdir -p "$c"
+	unshare -m --propagation private env W="$W" NSI="$NSI" C="$c" bash -ec '
+		mount --rbind / "$C"
+		mount -t tmpfs nsitest-chroot "$C/mnt"
+		: >"$C/mnt/only-in-the-chroot"
+		chroot "$C" sh -c "\"$NSI\" run -u nsitestsa -s nsitest-e2e -- sh -c \"ls /mnt; ps -e -o pid=,comm=; ls -A /tmp; hostname\"; ls /mnt" \
+			>"$W/log/chroot.out" 2>&1'
+	cat "$W/log/chroot.out"
+	# In the session: the chroot's /mnt, the session's /proc (PID 1 the helper), an empty /tmp.
+	[ "$(grep -c '^only-in-the-chroot$' "$W/log/chroot.out")" = 2 ] ||
+		fail "the session or the login program after it left the chroot"
+	grep -qE '^ +1 nsisolate-helpe$' "$W/log/chroot.out" || fail "not isolated"
+	grep -qx lab-nsitestsa "$W/log/chroot.out" || fail "not the session's hostname"
+}
+
 : >"/tmp/nsitest-host-$$" # a host file no session may see
 NSI_FILES+=("/tmp/nsitest-host-$$")
 t "ps -e shows PID 1 (the helper), the command as PID 2, nothing else" test_process_view
@@ -448,6 +468,8 @@ t "kill_timeout: a process ignoring SIGTERM is SIGKILLed after it; /tmp not rejo
 t "linger = true: the session stays until its last process exits" test_linger
 t "200 sessions beside a long one: host mounts identical, its record kept, no fd leak" \
 	test_200_cycles
+t "a chrooted login program: the session stays in the chroot, and so does the program" \
+	test_chrooted_login_program
 t "shared-propagation host: no session mount appears, during or after" \
 	test_shared_propagation_host
 nsi_done

@@ -474,6 +474,8 @@ test_open_join_close(void **state)
 	sigchld_seen = 0;
 	uname(&before);
 	fds = count_fds();
+	/* Joining resets root and cwd (setns(2)); closing must give the login program its own. */
+	assert_int_equal(chdir("/var"), 0);
 
 	pamh = handle(USER);
 	assert_int_equal(stack_open(pamh), PAM_SUCCESS);
@@ -499,6 +501,9 @@ test_open_join_close(void **state)
 	uname(&after);
 	assert_string_equal(after.nodename, before.nodename);
 	assert_int_not_equal(access("/proc/self/status", R_OK), -1);
+	assert_non_null(getcwd(buf, sizeof(buf)));
+	assert_string_equal(buf, "/var");
+	assert_int_equal(chdir("/"), 0);
 	pam_end(pamh, PAM_SUCCESS);
 	wait_no_records();
 	assert_int_equal(count_fds(), fds);
