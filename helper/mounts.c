@@ -186,7 +186,10 @@ mounts_apply(struct session *s, char *err, size_t errlen)
 	 * host mounts later still shows up inside.
 	 */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return fail("cannot make / a slave mount: %s", strerror(errno));
+		return fail("cannot make / a slave mount: %s%s", strerror(errno),
+			    errno == EINVAL ? " (a login program chrooted into a directory that is "
+					      "not a mount point? bind-mount it onto itself first)"
+					    : "");
 	self_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (self_ns < 0)
 		return fail("cannot open our mount namespace: %s", strerror(errno));
