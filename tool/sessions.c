@@ -124,7 +124,7 @@ find_session(int dfd, const char *arg, struct session_record *rec, int *ret_fd)
 int
 cmd_enter(int argc, char **argv)
 {
-	_cleanup_close_ int dfd = -1, rfd = -1, pidfd = -1;
+	_cleanup_close_ int dfd = -1, rfd = -1, pidfd = -1, rootfd = -1;
 	struct session_record rec;
 	char path[64];
 	struct stat st;
@@ -158,7 +158,15 @@ cmd_enter(int argc, char **argv)
 		fprintf(stderr, "nsisolate: session %" PRIu64 " has ended\n", rec.id);
 		return EXIT_NO;
 	}
-	if (setns(pidfd, (int)rec.clone_ns) < 0) {
+	/*
+	 * PID 1's root, taken before joining: setns(CLONE_NEWNS) leaves us at the namespace's
+	 * root, which is not the session's when its login program ran chrooted.
+	 */
+	(void)xsnprintf(path, sizeof(path), "/proc/%d/root", (int)rec.init_pid);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || setns(pidfd, (int)rec.clone_ns) < 0 ||
+	    ((rec.clone_ns & CLONE_NEWNS) &&
+	     (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0))) {
 		fprintf(stderr, "nsisolate: cannot enter session %" PRIu64 ": %s\n", rec.id,
 			strerror(errno));
 		return EXIT_RUNTIME;
