@@ -44,6 +44,7 @@ struct session {
 	int user_dir_fd;		   /* NSI_RUN_DIR/users/<uid> */
 	int lock_fd;			   /* users/<uid>/.lock, held until PID 1 is registered */
 	int peer_mnt_fd[CONF_MAX_PRIVATE]; /* per private dir of type user: a live peer's mnt ns */
+	int peer_root_fd[CONF_MAX_PRIVATE]; /* ... and its PID 1's root directory */
 	pid_t pid; /* PID 1 as the login process sees it: the record's pid= */
 	uint64_t id;
 	bool registered; /* the record is linked in sessions/ and users/<uid>/ */

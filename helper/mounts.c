@@ -58,8 +58,19 @@ new_tmpfs(const struct plan_private *p, char *err, size_t errlen)
  * mount namespace and cloned, so both see one file system, which the kernel frees when the
  * last session holding it ends.  No host mount, nothing to clean up.
  */
+/*
+ * setns(CLONE_NEWNS) puts us at the root of the namespace joined (FACTS F32); PID 1's root
+ * may be a chroot below it (a chrooted login program).  Into `root` as the root.
+ */
 static int
-peer_tmpfs(int peer_ns, int self_ns, const struct plan_private *p, char *err, size_t errlen)
+enter_root(int root)
+{
+	return fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0 ? -errno : 0;
+}
+
+static int
+peer_tmpfs(const struct session *s, size_t i, int self_ns, int self_root,
+	   const struct plan_private *p, char *err, size_t errlen)
 {
 	_cleanup_close_ int src = -1;
 	struct mount_attr attr = {.attr_set = attrs(p),
@@ -67,11 +78,14 @@ peer_tmpfs(int peer_ns, int self_ns, const struct plan_private *p, char *err, si
 	struct statfs sfs;
 	int tree = -1, r = 0;
 
-	if (setns(peer_ns, CLONE_NEWNS) < 0)
+	if (setns(s->peer_mnt_fd[i], CLONE_NEWNS) < 0)
 		return -errno;
-	src = safe_open_dir(p->path, err, errlen);
-	if (src < 0)
-		r = src;
+	/* The directory where the peer's PID 1 mounted it: below the peer's own root. */
+	r = enter_root(s->peer_root_fd[i]);
+	if (r == 0)
+		src = safe_open_dir(p->path, err, errlen);
+	if (r < 0 || src < 0)
+		r = r < 0 ? r : src;
 	/* Only ever share what we made: a tmpfs, root's (checked by safe_open_dir). */
 	else if (fstatfs(src, &sfs) < 0 || sfs.f_type != TMPFS_MAGIC)
 		r = -EXDEV;
@@ -79,7 +93,7 @@ peer_tmpfs(int peer_ns, int self_ns, const struct plan_private *p, char *err, si
 		 0)
 		r = -errno;
 	/* Back home, or PID 1 would build the session in someone else's namespace. */
-	if (setns(self_ns, CLONE_NEWNS) < 0) {
+	if (setns(self_ns, CLONE_NEWNS) < 0 || enter_root(self_root) < 0) {
 		(void)xsnprintf(err, errlen, "cannot return to the session's mount namespace: %s",
 				strerror(errno));
 		if (tree >= 0)
@@ -175,7 +189,7 @@ kernel_fs(const char *type, const char *path, bool optional, char *err, size_t e
 int
 mounts_apply(struct session *s, char *err, size_t errlen)
 {
-	_cleanup_close_ int self_ns = -1;
+	_cleanup_close_ int self_ns = -1, self_root = -1;
 	int r;
 
 	if (!(s->clone_ns & CLONE_NEWNS))
@@ -191,8 +205,9 @@ mounts_apply(struct session *s, char *err, size_t errlen)
 					      "not a mount point? bind-mount it onto itself first)"
 					    : "");
 	self_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (self_ns < 0)
-		return fail("cannot open our mount namespace: %s", strerror(errno));
+	self_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self_ns < 0 || self_root < 0)
+		return fail("cannot open our mount namespace or root: %s", strerror(errno));
 
 	for (size_t i = 0; i < s->plan->n_private; i++) {
 		const struct plan_private *p = &s->plan->private[i];
@@ -201,7 +216,7 @@ mounts_apply(struct session *s, char *err, size_t errlen)
 		switch (p->type) {
 		case CONF_PRIV_USER:
 			if (s->peer_mnt_fd[i] >= 0)
-				tree = peer_tmpfs(s->peer_mnt_fd[i], self_ns, p, err, errlen);
+				tree = peer_tmpfs(s, i, self_ns, self_root, p, err, errlen);
 			if (tree == -ENOTRECOVERABLE)
 				return tree; /* stranded in the peer's namespace */
 			/* No live peer (or it just ended): this session starts the user's tmpfs. */

@@ -107,23 +107,35 @@ session_is_nested(uint64_t *ret_id)
 	return 0;
 }
 
-/* Open the mount namespace of a live peer session, checking it is still the same one. */
+/*
+ * Open the mount namespace of a live peer session and the root directory of its PID 1 (not
+ * the same as the namespace's root when the login program runs chrooted), checking that
+ * the process is still that peer's PID 1.
+ */
 static int
-open_peer_ns(const struct session_record *rec)
+open_peer(const struct session_record *rec, int *ret_root)
 {
 	char path[64];
 	struct stat st;
-	int fd;
+	int fd, root;
 
+	(void)xsnprintf(path, sizeof(path), "/proc/%d/root", (int)rec->init_pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -errno;
 	(void)xsnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)rec->init_pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* The pid may have been reused; the namespace inode cannot be while it lives. */
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != rec->ns[RNS_MNT]) {
-		close(fd);
+	/*
+	 * The pid may have been reused; the namespace inode cannot be while it lives.  Opened
+	 * after the root: if the pid changed hands in between, this is where it shows.
+	 */
+	if (fd < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_ino != rec->ns[RNS_MNT]) {
+		if (fd >= 0)
+			close(fd);
+		close(root);
 		return -ESRCH;
 	}
+	*ret_root = root;
 	return fd;
 }
 
@@ -173,10 +185,12 @@ find_peers(struct session *s)
 				continue;
 			for (unsigned j = 0; j < rec.n_user_dirs; j++)
 				if (strcmp(rec.user_dirs[j], p->path) == 0) {
-					int r = open_peer_ns(&rec);
+					int root = -1, r = open_peer(&rec, &root);
 
-					if (r >= 0)
+					if (r >= 0) {
 						s->peer_mnt_fd[i] = r;
+						s->peer_root_fd[i] = root;
+					}
 					break;
 				}
 		}
@@ -340,7 +354,7 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 	int flags, r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(s.peer_mnt_fd); i++)
-		s.peer_mnt_fd[i] = -1;
+		s.peer_mnt_fd[i] = s.peer_root_fd[i] = -1;
 	for (size_t i = 0; i < plan->n_private; i++)
 		need_lock |= plan->private[i].type == CONF_PRIV_USER;
 	r = open_state(&s, run_fd, need_lock, err, errlen);

@@ -424,8 +424,17 @@ test_chrooted_login_program() {
 		mount -t tmpfs nsitest-chroot "$C/mnt"
 		: >"$C/mnt/only-in-the-chroot"
 		chroot "$C" sh -c "\"$NSI\" run -u nsitestsa -s nsitest-e2e -- sh -c \"ls /mnt; ps -e -o pid=,comm=; ls -A /tmp; hostname\"; ls /mnt" \
-			>"$W/log/chroot.out" 2>&1'
-	cat "$W/log/chroot.out"
+			>"$W/log/chroot.out" 2>&1
+		# Two sessions of one user in the chroot share their type-user /tmp there too.
+		chroot "$C" "$NSI" run -u nsitestsa -s nsitest-e2e -- sh -c \
+			"echo a >/tmp/from-first; sleep 3" &
+		sleep 1
+		chroot "$C" "$NSI" run -u nsitestsa -s nsitest-e2e -- sh -c "ls /tmp; ls /mnt" \
+			>"$W/log/chroot-peer.out" 2>&1
+		wait'
+	cat "$W/log/chroot.out" "$W/log/chroot-peer.out"
+	grep -qx from-first "$W/log/chroot-peer.out" || fail "no /tmp shared with a peer in the chroot"
+	grep -qx only-in-the-chroot "$W/log/chroot-peer.out" || fail "a peer's session left the chroot"
 	# In the session: the chroot's /mnt, the session's /proc (PID 1 the helper), an empty /tmp.
 	[ "$(grep -c '^only-in-the-chroot$' "$W/log/chroot.out")" = 2 ] ||
 		fail "the session or the login program after it left the chroot"
