@@ -115,6 +115,14 @@ as() {
 	setpriv --reuid="$u" --regid="$g" --init-groups -- "$@"
 }
 
+# The attacks that use unprivileged user namespaces need them: the kernel refuses them to a
+# chrooted process (and an administrator may turn them off).  Without them, skip (exit 77).
+need_userns() {
+	as "$1" unshare -Ur true >/dev/null 2>&1 && return 0
+	echo "unprivileged user namespaces are not available here (a chroot, or turned off)"
+	exit 77
+}
+
 # Test copies of PAM files (never the real ones: they are bound over them in a scratch
 # namespace only).  pam_permit replaces authentication: no passwords in tests.
 pam_copy() {

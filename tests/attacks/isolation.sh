@@ -117,6 +117,7 @@ leftovers() {
 }
 test_nothing_stays() {
 	local how out mnt ipc
+	need_userns $A
 	for how in logout kill-login kill-pid1; do
 		rm -f "$W/log/leave.out"
 		out=$(scratch "$BIND_SUDO"'

@@ -76,6 +76,7 @@ test_nested_su_sudo() {
 # mount namespace, a whole /run/nsisolate - and holds the records' locks.  Then they log in.
 test_lookalikes() {
 	local out fake
+	need_userns $A
 	bg as $A unshare -Urm --ipc --uts --pid --fork --kill-child --mount-proc sh -c '
 		ns() { stat -Lc %i /proc/self/ns/$1; }
 		rec="id=$(ns mnt)\npid=1\nuid=0\nstart=0\nclone_ns=0\nlinger=0\nns.mnt=$(ns mnt)\nns.pid=$(ns pid)\nns.ipc=$(ns ipc)\nns.uts=$(ns uts)\nuser='$A'\n"

@@ -165,6 +165,7 @@ test_helper_by_user() {
 # nowhere on the host, whatever the user gives it: its own /run, even its own root.
 test_helper_in_userns() {
 	local before out
+	need_userns $A
 	before=$(state)
 	as $A mkdir -p "/home/$A/nsitest-fake/etc"
 	printf '%s\n' 'exempt_users = {}' 'private "/tmp" { type = session }' | as $A tee "/home/$A/nsitest-fake/etc/c.conf" >/dev/null
