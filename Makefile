@@ -273,7 +273,7 @@ check-package:
 # ---- housekeeping ---------------------------------------------------------------------------
 
 FORMAT_SRC = $(wildcard common/*.[ch] conf/*.[ch] tool/*.[ch] helper/*.[ch] pam_module/*.[ch] \
-	tests/unit/*.[ch] tests/pam/*.[ch] tests/e2e/*.c tests/attacks/*.c tests/fuzz/*.c bench/*.[ch])
+	tests/*.h tests/unit/*.[ch] tests/pam/*.[ch] tests/e2e/*.c tests/attacks/*.c tests/fuzz/*.c bench/*.[ch])
 
 .PHONY: format format-check clean
 format:

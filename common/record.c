@@ -63,12 +63,6 @@ record_format(const struct session_record *r, char *buf, size_t size)
 	return o.overflow ? -ENAMETOOLONG : (int)o.len;
 }
 
-static int
-get_u64(const char *v, uint64_t max, uint64_t *ret)
-{
-	return parse_uint(v, max, ret);
-}
-
 static void
 copy(char *dst, size_t size, const char *v)
 {
@@ -101,27 +95,27 @@ record_parse(const char *buf, size_t len, struct session_record *ret)
 		*eq = '\0';
 		val = eq + 1;
 		if (strcmp(line, "id") == 0) {
-			r = get_u64(val, UINT64_MAX, &ret->id);
+			r = parse_uint(val, UINT64_MAX, &ret->id);
 			have_id = r == 0;
 		} else if (strcmp(line, "pid") == 0) {
-			r = get_u64(val, INT32_MAX, &v);
+			r = parse_uint(val, INT32_MAX, &v);
 			ret->init_pid = (pid_t)v;
 			have_pid = r == 0 && v > 0;
 		} else if (strcmp(line, "uid") == 0) {
-			r = get_u64(val, UINT32_MAX - 1, &v);
+			r = parse_uint(val, UINT32_MAX - 1, &v);
 			ret->uid = (uid_t)v;
 		} else if (strcmp(line, "start") == 0) {
-			r = get_u64(val, INT64_MAX, &v);
+			r = parse_uint(val, INT64_MAX, &v);
 			ret->start = (int64_t)v;
 		} else if (strcmp(line, "clone_ns") == 0) {
-			r = get_u64(val, UINT32_MAX, &v);
+			r = parse_uint(val, UINT32_MAX, &v);
 			ret->clone_ns = (unsigned)v;
 		} else if (strcmp(line, "linger") == 0) {
 			ret->linger = strcmp(val, "1") == 0;
 		} else if (strncmp(line, "ns.", 3) == 0) {
 			for (int i = 0; i < RNS_COUNT; i++)
 				if (strcmp(line + 3, record_ns_names[i]) == 0)
-					r = get_u64(val, UINT64_MAX, &ret->ns[i]);
+					r = parse_uint(val, UINT64_MAX, &ret->ns[i]);
 		} else if (strcmp(line, "user") == 0) {
 			copy(ret->user, sizeof(ret->user), val);
 		} else if (strcmp(line, "service") == 0) {

@@ -50,7 +50,6 @@ struct session {
 	bool registered; /* the record is linked in sessions/ and users/<uid>/ */
 	char *stack;	 /* PID 1's stack (a guard page, then stack_size - 4096 bytes) */
 	size_t stack_size;
-	uintptr_t first_stage_sp; /* the first stage's stack is in use above this, dead below */
 };
 
 /*

@@ -273,28 +273,6 @@ answer_ready(struct session *s)
 	close(fds[1]);
 }
 
-/* The lowest address of the [stack] mapping: the first stage's, in our memory (CLONE_VM). */
-static uintptr_t
-main_stack_low(void)
-{
-	_cleanup_close_ int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	char buf[8192], *p;
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	p = strstr(buf, " [stack]\n");
-	if (!p)
-		return 0;
-	while (p > buf && p[-1] != '\n')
-		p--;
-	return (uintptr_t)strtoull(p, NULL, 16);
-}
-
 static void
 drop_pages(uintptr_t low, uintptr_t high)
 {
@@ -307,21 +285,18 @@ drop_pages(uintptr_t low, uintptr_t high)
 /*
  * After the answer, off the login's path: give back what only the setup needed (PSS).  The
  * plan's paths point into the configuration; from here on PID 1 reads only its numbers.
- * Both stacks are dead below the frames still in use: ours went deep for the path walks, the
- * first stage's for the configuration, and it used nothing below its clone() since (two
- * pages of margin for its last calls, should it not be gone yet).  A page we give back and
- * touch again is a fresh zero page, never someone's data.
+ * Our own stack went deep for the path walks and is dead below the frames still in use.
+ * A page we give back and touch again is a fresh zero page, never someone's data.
  */
 static void
 give_back_memory(struct session *s)
 {
-	uintptr_t low = main_stack_low(), here = (uintptr_t)&low;
+	uintptr_t here = (uintptr_t)&here;
 
 	conf_free(s->conf);
 	s->conf = NULL;
 	malloc_trim(0);
 	drop_pages((uintptr_t)s->stack + 4096, here - 2 * 4096);
-	drop_pages(low, s->first_stage_sp - 2 * 4096);
 }
 
 void

@@ -373,8 +373,6 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 		      MADV_POPULATE_WRITE);
 	s.stack = stack;
 	s.stack_size = PID1_STACK_SIZE;
-	/* Our frames from here on (clone(), _exit()) stay within two pages below this. */
-	s.first_stage_sp = (uintptr_t)&s;
 
 	/* PID 1 drops signals it has not blocked (FACTS F33): block them before it exists. */
 	sigemptyset(&mask);

@@ -61,43 +61,7 @@ capture(const char *fmt, va_list ap)
 	fflush(stdout);
 }
 
-void __syslog_chk(int pri, int flag, const char *fmt, ...);
-void
-__syslog_chk(int pri, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)pri, (void)flag;
-	va_start(ap, fmt);
-	capture(fmt, ap);
-	va_end(ap);
-}
-
-void
-syslog(int pri, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)pri;
-	va_start(ap, fmt);
-	capture(fmt, ap);
-	va_end(ap);
-}
-
-void
-vsyslog(int pri, const char *fmt, va_list ap)
-{
-	(void)pri;
-	capture(fmt, ap);
-}
-
-void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap);
-void
-__vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
-{
-	(void)pri, (void)flag;
-	capture(fmt, ap);
-}
+#include "../syslog_capture.h"
 
 /* ---- kcmp ------------------------------------------------------------------------------- */
 

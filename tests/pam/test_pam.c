@@ -55,35 +55,7 @@ capture(const char *fmt, va_list ap)
 	}
 }
 
-void __syslog_chk(int pri, int flag, const char *fmt, ...);
-void
-__syslog_chk(int pri, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)pri, (void)flag;
-	va_start(ap, fmt);
-	capture(fmt, ap);
-	va_end(ap);
-}
-
-void
-syslog(int pri, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)pri;
-	va_start(ap, fmt);
-	capture(fmt, ap);
-	va_end(ap);
-}
-
-void
-vsyslog(int pri, const char *fmt, va_list ap)
-{
-	(void)pri;
-	capture(fmt, ap);
-}
+#include "../syslog_capture.h"
 
 static char *read_file(const char *path, char *buf, size_t size);
 
