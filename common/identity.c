@@ -62,7 +62,23 @@ lookup_gids(struct user_info *u)
 	}
 }
 
-/* The name of one group, or NULL with 0 when the gid has no name. */
+/*
+ * The name of one group: 0 with *ret set, 0 with *ret NULL when NSS has no group by that
+ * gid, or -errno when NSS could not say.
+ *
+ * The configuration matches `group` sections by name, so a group dropped here can give the
+ * user a laxer rule than the one written for that group: an error (a backend that cannot be
+ * reached, an entry larger than NSS_BUF_MAX) refuses the whole lookup, never "no name".
+ *
+ * "No such group" (0 and no entry) is not refused.  A gid without a group entry is common
+ * and legitimate (a passwd entry's primary gid with no group line; groups SSSD or winbind
+ * report in a user's list but cannot name, the "cannot find name for group ID" of id(1)),
+ * and it can match no `group` section whatever we do.  A backend that reports an outage as
+ * "not found" cannot be told from that here, and refusing would not close the gap anyway:
+ * getgrouplist(3), from the same backend, would already have left such groups out of the
+ * list without a word.  glibc turns a backend that is unavailable (NSS_STATUS_UNAVAIL,
+ * TRYAGAIN) into an error, which is refused below.
+ */
 static int
 group_name(gid_t gid, char **ret)
 {
@@ -81,7 +97,10 @@ group_name(gid_t gid, char **ret)
 			size *= 2;
 			continue;
 		}
-		if (r || !res)
+		/* ERANGE here: the entry does not fit in NSS_BUF_MAX; also an error. */
+		if (r)
+			return r > 0 ? -r : -EIO;
+		if (!res || !gr.gr_name)
 			return 0;
 		*ret = strdup(gr.gr_name);
 		return *ret ? 0 : -ENOMEM;
@@ -89,11 +108,12 @@ group_name(gid_t gid, char **ret)
 }
 
 int
-user_info_lookup(const char *name, struct user_info *ret)
+user_info_lookup_gid(const char *name, struct user_info *ret, gid_t *ret_failed_gid)
 {
 	struct user_info u = {0};
 	int r;
 
+	*ret_failed_gid = (gid_t)-1;
 	if ((r = lookup_pw(name, &u)) < 0 || (r = lookup_gids(&u)) < 0)
 		goto fail;
 	u.groups = calloc(u.ngids ? u.ngids : 1, sizeof(char *));
@@ -104,8 +124,10 @@ user_info_lookup(const char *name, struct user_info *ret)
 	for (size_t i = 0; i < u.ngids; i++) {
 		char *g;
 
-		if ((r = group_name(u.gids[i], &g)) < 0)
+		if ((r = group_name(u.gids[i], &g)) < 0) {
+			*ret_failed_gid = u.gids[i];
 			goto fail;
+		}
 		if (g)
 			u.groups[u.ngroups++] = g;
 	}
@@ -114,6 +136,14 @@ user_info_lookup(const char *name, struct user_info *ret)
 fail:
 	user_info_free(&u);
 	return r;
+}
+
+int
+user_info_lookup(const char *name, struct user_info *ret)
+{
+	gid_t failed;
+
+	return user_info_lookup_gid(name, ret, &failed);
 }
 
 void

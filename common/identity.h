@@ -23,6 +23,13 @@ struct user_info {
  * uses it inside the login program.
  */
 int user_info_lookup(const char *name, struct user_info *ret);
+/*
+ * The same, and when NSS fails to name one of the user's groups (an error, not "no such
+ * group": see identity.c), the whole lookup fails with that error and *ret_failed_gid is
+ * that group's gid; otherwise it is (gid_t)-1.  A gid NSS has no group for is kept in
+ * gids[] and has no name in groups[].
+ */
+int user_info_lookup_gid(const char *name, struct user_info *ret, gid_t *ret_failed_gid);
 void user_info_free(struct user_info *u);
 
 #endif

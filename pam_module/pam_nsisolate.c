@@ -96,6 +96,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	char safe[300], msg[700];
 	const char *what = "";
 	int fds[2] = {-1, -1}, control = -1, r;
+	gid_t bad_gid;
 	uid_t uid;
 
 	(void)flags;
@@ -115,7 +116,18 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)pam_get_item(pamh, PAM_RHOST, &rhost);
 	(void)log_safe(user, safe, 64);
 
-	r = user_info_lookup(user, &u);
+	/*
+	 * Every group, or no session: the configuration matches groups by name, and a group
+	 * NSS failed to name would quietly give the user another group's or the top level's
+	 * rule.  Always refused, whatever on_error says: it is only known to the helper.
+	 */
+	r = user_info_lookup_gid(user, &u, &bad_gid);
+	if (r < 0 && bad_gid != (gid_t)-1) {
+		pam_syslog(pamh, LOG_ERR,
+			   "cannot look up group %u of user %s: %s; refusing the session",
+			   (unsigned)bad_gid, safe, strerror(-r));
+		return PAM_SYSTEM_ERR;
+	}
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot look up user %s: %s; refusing the session", safe,
 			   strerror(-r));
