@@ -40,24 +40,56 @@ join_close_fds(struct state *st)
 		st->saved[i] = -1;
 }
 
+/*
+ * The number of threads of this process: field 20 of /proc/self/stat, or -errno.  Not
+ * /proc/self/status: its Threads: line comes after Groups:, which a user in a few hundred
+ * groups pushes beyond any fixed buffer, and a line not found was taken for "one thread".
+ * stat is one short line: numbers and a comm of at most 15 bytes.  comm comes second, in
+ * parentheses, and may itself hold spaces and parentheses (the login program's name, which
+ * prctl or a user's choice of argv[0] sets): count the fields from the last ')'.  Anything
+ * unexpected is an error, never a guess: the caller refuses.
+ */
 static int
 count_threads(void)
 {
 	char buf[4096];
-	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	_cleanup_close_ int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	size_t len;
 	char *p;
 	uint64_t v;
 
-	if (n <= 0)
-		return 0;
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	/* All of it in one read (procfs hands out the line whole), or we cannot trust it. */
+	if (n == 0 || n == (ssize_t)sizeof(buf) - 1)
+		return -EBADMSG;
 	buf[n] = '\0';
-	p = strstr(buf, "\nThreads:\t");
+	p = strrchr(buf, ')');
 	if (!p)
-		return 0;
-	p += 10;
-	p[strspn(p, "0123456789")] = '\0';
-	return parse_uint(p, 1u << 22, &v) == 0 ? (int)v : 0;
+		return -EBADMSG;
+	/* Then " state ppid ...": fields 3, 4, ... each after one space; we want the 20th. */
+	p++;
+	for (int field = 3;; field++) {
+		if (*p != ' ')
+			return -EBADMSG;
+		p++;
+		if (field == 20)
+			break;
+		p += strcspn(p, " \n");
+	}
+	len = strspn(p, "0123456789");
+	if (len == 0 || p[len] != ' ')
+		return -EBADMSG;
+	p[len] = '\0';
+	if (parse_uint(p, 1u << 22, &v) < 0 || v == 0)
+		return -EBADMSG;
+	return (int)v;
 }
 
 /* Restore what we saved; used on close and when a fallback join fails half-way. */
@@ -115,10 +147,17 @@ join_session(struct state *st, const char **what)
 	 * a fork from any other thread would escape the session.  Login programs are
 	 * single-threaded; refuse the rest (FACTS F28, P11).
 	 */
-	if (count_threads() > 1) {
+	r = count_threads();
+	if (r < 0) {
+		/* Cannot tell: fail closed, as for a multithreaded caller. */
+		*what = "cannot count the login program's threads (/proc/self/stat)";
+		return r;
+	}
+	if (r > 1) {
 		*what = "the login program is multithreaded; only one thread would join";
 		return -EINVAL;
 	}
+	r = 0;
 	/* A dead PID 1 would make every later fork() of ours fail with ENOMEM (FACTS P9). */
 	if (poll(&p, 1, 0) != 0) {
 		*what = "the session's PID 1 died before it could be joined";

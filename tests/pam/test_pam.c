@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -571,6 +573,84 @@ test_multithreaded_caller_refused(void **state)
 	wait_no_records();
 }
 
+/* Where "\nThreads:" starts in /proc/self/status, or -1. */
+static long
+threads_line_offset(void)
+{
+	static char buf[65536];
+	char *p = strstr(read_file("/proc/self/status", buf, sizeof(buf)), "\nThreads:");
+
+	return p ? p - buf : -1;
+}
+
+/*
+ * The same check with Threads: beyond the first 4 KiB of /proc/self/status (it comes after
+ * Groups:, and the login program here has 450 supplementary groups) and a process name
+ * full of spaces and parentheses.  With only the ipc and uts namespaces a multithreaded
+ * caller's setns(pidfd) succeeds and moves one thread: the other stays outside.
+ */
+static void
+test_multithreaded_caller_with_many_groups_refused(void **state)
+{
+	static const char *const confs[] = {"ipc-uts.conf", "good.conf"};
+	gid_t saved[256], many[450];
+	char path[256], comm[17] = "";
+	int nsaved, results[2];
+	long offset;
+	char logs[2][sizeof(logbuf)];
+	pthread_t th;
+	FILE *f;
+
+	(void)state;
+	NEED_ROOT();
+	write_conf("ipc-uts.conf", 0644, "namespaces = {ipc, uts}\nhostname = \"pamtest\"\n");
+	snprintf(path, sizeof(path), "%s/pam.d/" SERVICE "-ipc-uts", W);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f,
+		"session required %s/bin/pam_nsisolate.so conf=%s/etc/ipc-uts.conf helper=%s/bin/"
+		"nsisolate-helper\n",
+		W, W, W);
+	fclose(f);
+	nsaved = getgroups(256, saved);
+	assert_true(nsaved >= 0);
+	for (size_t i = 0; i < 450; i++)
+		many[i] = 2000000000u + (gid_t)i;
+	assert_int_equal(setgroups(450, many), 0);
+	(void)prctl(PR_GET_NAME, comm);
+	(void)prctl(PR_SET_NAME, "x) 1 2 (y) 3 4");
+	offset = threads_line_offset();
+	assert_int_equal(pthread_create(&th, NULL, sleeper, NULL), 0);
+	for (size_t i = 0; i < 2; i++) {
+		static struct pam_conv c = {conv, NULL};
+		char confdir[256], service[64];
+		pam_handle_t *pamh = NULL;
+
+		snprintf(confdir, sizeof(confdir), "%s/pam.d", W);
+		snprintf(service, sizeof(service), "%s", i == 0 ? SERVICE "-ipc-uts" : SERVICE);
+		assert_int_equal(pam_start_confdir(service, USER, &c, confdir, &pamh), PAM_SUCCESS);
+		results[i] = stack_open(pamh);
+		memcpy(logs[i], logbuf, sizeof(logbuf));
+		if (results[i] == PAM_SUCCESS)
+			(void)pam_close_session(pamh, 0);
+		pam_end(pamh, PAM_SUCCESS);
+	}
+	pthread_cancel(th);
+	pthread_join(th, NULL);
+	(void)prctl(PR_SET_NAME, comm);
+	assert_int_equal(setgroups((size_t)nsaved, saved), 0);
+	wait_no_records();
+
+	/* The test's own premise: the line lies beyond what the old check read. */
+	assert_true(offset > 4096);
+	for (size_t i = 0; i < 2; i++) {
+		if (getenv("NSI_TEST_VERBOSE"))
+			fprintf(stderr, "%s: %d: %s", confs[i], results[i], logs[i]);
+		assert_int_equal(results[i], PAM_SYSTEM_ERR);
+		assert_non_null(strstr(logs[i], "multithreaded"));
+	}
+}
+
 static void
 test_200_cycles_leave_nothing(void **state)
 {
@@ -610,6 +690,7 @@ main(void)
 		cmocka_unit_test(test_forked_child_does_not_end_session),
 		cmocka_unit_test(test_nested_is_ignored),
 		cmocka_unit_test(test_multithreaded_caller_refused),
+		cmocka_unit_test(test_multithreaded_caller_with_many_groups_refused),
 		cmocka_unit_test(test_200_cycles_leave_nothing),
 	};
 
