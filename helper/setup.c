@@ -198,6 +198,43 @@ find_peers(struct session *s)
 	closedir(d);
 }
 
+/*
+ * How long a login waits for the user's lock.  Its holder keeps it from its own flock to
+ * PID 1's registration, milliseconds; a login still waiting after this long is behind one
+ * that is stuck (or stopped), and refusing it says so where blocking would say nothing.
+ * With PID 1's own setup deadline it stays within the module's wait for the reply.
+ */
+#define LOCK_TIMEOUT_MS 4000
+_Static_assert(LOCK_TIMEOUT_MS + NSI_SETUP_TIMEOUT_S * 1000 < NSI_REPLY_TIMEOUT_MS,
+	       "the lock and the setup must fit in the module's wait");
+
+/*
+ * flock(LOCK_EX) with a deadline: LOCK_NB, retried with short sleeps (1 ms, doubling up to
+ * 32 ms) until LOCK_TIMEOUT_MS have passed.  No alarm: no signal state to set up and put
+ * back, and no window in which the alarm fires before a blocking flock() is entered.
+ */
+static int
+lock_with_deadline(int fd)
+{
+	struct timespec t0, t, pause = {.tv_nsec = 1000000};
+	long waited_ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited_ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (waited_ms >= LOCK_TIMEOUT_MS)
+			return -ETIMEDOUT;
+		(void)nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 32000000)
+			pause.tv_nsec *= 2;
+	}
+}
+
 static int
 open_state(struct session *s, int run_fd, bool need_lock, char *err, size_t errlen)
 {
@@ -223,10 +260,17 @@ open_state(struct session *s, int run_fd, bool need_lock, char *err, size_t errl
 		/* Serialises this user's logins while they look for each other's tmpfs. */
 		s->lock_fd = openat(s->user_dir_fd, ".lock",
 				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0) {
-			r = -errno;
+		if (s->lock_fd < 0)
+			return fail("cannot open the lock of uid %s's sessions: %s", uid,
+				    strerror(errno));
+		/* Never wait without a deadline: a stuck holder must not hang every login. */
+		r = lock_with_deadline(s->lock_fd);
+		if (r == -ETIMEDOUT)
+			return fail("another login of uid %s has held its lock (%s/%s/.lock) for "
+				    "over %d s; try again",
+				    uid, NSI_USERS_DIR, uid, LOCK_TIMEOUT_MS / 1000);
+		if (r < 0)
 			return fail("cannot lock the sessions of uid %s: %s", uid, strerror(-r));
-		}
 		find_peers(s);
 	}
 	/* An unnamed file until PID 1 exists; its lock says "alive" for as long as PID 1 is. */

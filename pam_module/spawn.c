@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Running the helper from inside the login program: posix_spawn with an empty environment,
- * fds 0-2 on /dev/null and one socket, every signal reset; one reply read back; the helper
- * reaped before we return, so the login program never has a child of ours to see.
+ * fds 0-2 on /dev/null and one socket, every signal reset, in a session of its own; one
+ * reply read back; the helper reaped before we return, so the login program never has a
+ * child of ours to see.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -152,7 +153,15 @@ spawn_helper(const struct args *a, const struct user_info *u, const char *servic
 	sigdelset(&all, SIGKILL);
 	sigdelset(&all, SIGSTOP);
 	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/*
+	 * A session of its own, without a controlling terminal: in the login program's process
+	 * group the helper would get whatever the terminal sends there, and the user owns that
+	 * terminal (su and sudo run in it; TIOCSIG on a pty master sends any signal, SIGSTOP
+	 * included, with no permission check).  Stopped while it holds users/<uid>/.lock, it
+	 * would hold up every other login of that user.
+	 */
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
 
