@@ -27,7 +27,7 @@ enum record_ns { RNS_MNT, RNS_PID, RNS_IPC, RNS_UTS, RNS_COUNT };
 
 struct session_record {
 	uint64_t id;
-	pid_t init_pid; /* in the pid namespace of whoever wrote the record (the host's) */
+	pid_t init_pid; /* in the login's pid namespace: a nested session's is not the host's */
 	uid_t uid;
 	int64_t start;		/* seconds since the epoch */
 	uint64_t ns[RNS_COUNT]; /* inode of each namespace the session made, else 0 */

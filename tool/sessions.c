@@ -39,6 +39,191 @@ format_ns(unsigned clone_ns, char *buf, size_t size)
 	conf_ns_format(ns, buf, size);
 }
 
+/*
+ * The session's PID 1, as this tool's PID namespace numbers it: its pid, a pidfd, and an fd
+ * of its /proc directory, all three the same process.
+ */
+struct init_proc {
+	pid_t pid;
+	int pidfd;
+	int procfd;
+};
+
+static void
+init_proc_close(struct init_proc *p)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->procfd >= 0)
+		close(p->procfd);
+	p->pidfd = p->procfd = -1;
+}
+
+/* The values of two lines of /proc/PID/status: Uid (real, saved) and NSpid (the last). */
+static int
+read_status(int procfd, uid_t *ret_ruid, uid_t *ret_suid, pid_t *ret_innermost)
+{
+	_cleanup_close_ int fd = openat(procfd, "status", O_RDONLY | O_CLOEXEC);
+	char buf[4096], *line, *save = NULL;
+	unsigned long r, e, sv;
+	bool have_uid = false, have_nspid = false;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	/* All of it in one read, or we cannot trust what we did not see. */
+	if (n <= 0 || n == (ssize_t)sizeof(buf) - 1)
+		return -EBADMSG;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "Uid: %lu %lu %lu", &r, &e, &sv) == 3) {
+			*ret_ruid = (uid_t)r;
+			*ret_suid = (uid_t)sv;
+			have_uid = true;
+		} else if (strncmp(line, "NSpid:", 6) == 0) {
+			const char *last = strrchr(line, '\t');
+			uint64_t v;
+
+			if (!last || parse_uint(last + 1, INT32_MAX, &v) < 0)
+				return -EBADMSG;
+			*ret_innermost = (pid_t)v;
+			have_nspid = true;
+		}
+	}
+	return have_uid && have_nspid ? 0 : -EBADMSG;
+}
+
+/* Whether the file (as fstat saw it) is one of the process's open files. */
+static bool
+holds_file(int procfd, const struct stat *file)
+{
+	_cleanup_close_ int fd = openat(procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	bool found = false;
+
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return false;
+	fd = -1; /* the DIR owns it now */
+	while (!found && (de = readdir(d))) {
+		struct stat st;
+
+		found = de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			st.st_dev == file->st_dev && st.st_ino == file->st_ino;
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Is process PID the PID 1 of the session whose record is open at rfd?  Root is about to
+ * chroot to its root and run a shell there, so nothing about it is taken on trust: the pid
+ * in the record is in the numbering of whoever opened the session (with nested = isolate,
+ * the outer session's), and on our side that number may belong to any process, one of the
+ * user's included.  On success ret holds a pidfd and a /proc fd of that very process.
+ */
+static int
+verify_init(pid_t pid, const struct session_record *rec, int rfd, struct init_proc *ret)
+{
+	_cleanup_close_ int pidfd = -1, procfd = -1;
+	struct stat record, st, self_user;
+	uid_t ruid = 1, suid = 1;
+	pid_t innermost = 0;
+	char path[32];
+
+	if (pid <= 0 || fstat(rfd, &record) < 0 || stat("/proc/self/ns/user", &self_user) < 0)
+		return -ESRCH;
+	(void)xsnprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	pidfd = pidfd_open(pid, 0);
+	procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * The pid may change hands between pidfd_open and open: if the pidfd's process is
+	 * still alive after both, its pid cannot have been reused, so the /proc directory is
+	 * its own; and a /proc directory never follows its number to another process.  Every
+	 * check below reads through procfd, and the caller uses the pidfd: one process.
+	 */
+	if (pidfd < 0 || procfd < 0 || pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+		return -ESRCH;
+	/* It is in every namespace of the session. */
+	for (int i = 0; i < RNS_COUNT; i++) {
+		char ns[16];
+
+		(void)xsnprintf(ns, sizeof(ns), "ns/%s", record_ns_names[i]);
+		if (rec->ns[i] &&
+		    (fstatat(procfd, ns, &st, 0) < 0 || (uint64_t)st.st_ino != rec->ns[i]))
+			return -ESRCH;
+	}
+	if (read_status(procfd, &ruid, &suid, &innermost) < 0)
+		return -ESRCH;
+	/*
+	 * It is PID 1 of the session's PID namespace: every other process in there, the
+	 * user's, has another number there, and a user's PID 1 of a namespace of their own is
+	 * not in the session's (checked above).
+	 */
+	if ((rec->clone_ns & CLONE_NEWPID) && innermost != 1)
+		return -ESRCH;
+	/*
+	 * It is root's, in our user namespace: the session's PID 1 keeps real and saved uid 0
+	 * and never leaves the initial user namespace; a user's process is neither, even as
+	 * "root" of a user namespace of their own (where it could chroot to a tree of theirs).
+	 */
+	if (ruid != 0 || suid != 0 || fstatat(procfd, "ns/user", &st, 0) < 0 ||
+	    st.st_dev != self_user.st_dev || st.st_ino != self_user.st_ino)
+		return -ESRCH;
+	/*
+	 * It is the helper: it holds the session's record open (the file whose lock says
+	 * "alive"), which no user can, the directory being root's alone.  Without a PID
+	 * namespace this is what tells PID 1 from root's other processes in the session.
+	 */
+	if (!holds_file(procfd, &record))
+		return -ESRCH;
+	ret->pid = pid;
+	ret->pidfd = steal_fd(pidfd);
+	ret->procfd = steal_fd(procfd);
+	return 0;
+}
+
+/*
+ * Find the session's PID 1 as we number it.  The record's pid first: it is ours when the
+ * session was opened in our PID namespace.  If it is not PID 1 (a nested session's pid is
+ * in the outer session's numbering), every process of the session's namespace is tried.
+ */
+static int
+find_init(const struct session_record *rec, int rfd, struct init_proc *ret)
+{
+	/* The namespace to look for: the PID namespace if there is one, it is PID 1's. */
+	int key = rec->ns[RNS_PID] ? RNS_PID : 0;
+	struct dirent *de;
+	DIR *proc;
+	int r = -ESRCH;
+
+	ret->pidfd = ret->procfd = -1;
+	if (verify_init(rec->init_pid, rec, rfd, ret) == 0)
+		return 0;
+	while (key < RNS_COUNT - 1 && !rec->ns[key])
+		key++;
+	if (!rec->ns[key])
+		return -ESRCH;
+	proc = opendir("/proc");
+	if (!proc)
+		return -errno;
+	while (r < 0 && (de = readdir(proc))) {
+		char path[48];
+		struct stat st;
+		uint64_t v;
+
+		if (parse_uint(de->d_name, INT32_MAX, &v) < 0 || (pid_t)v == getpid() ||
+		    (pid_t)v == rec->init_pid)
+			continue;
+		(void)xsnprintf(path, sizeof(path), "%s/ns/%s", de->d_name, record_ns_names[key]);
+		if (fstatat(dirfd(proc), path, &st, 0) == 0 && (uint64_t)st.st_ino == rec->ns[key])
+			r = verify_init((pid_t)v, rec, rfd, ret);
+	}
+	closedir(proc);
+	return r;
+}
+
 int
 cmd_list(int argc, char **argv)
 {
@@ -67,8 +252,9 @@ cmd_list(int argc, char **argv)
 	       "INIT", "STARTED", "NAMESPACES");
 	for (int i = 0; i < n; i++) {
 		struct session_record rec;
+		struct init_proc init;
 		int fd = -1;
-		char when[32] = "?", ns[64], where[300];
+		char when[32] = "?", ns[64], where[300], pid[16] = "?";
 		struct tm tm;
 		time_t t;
 
@@ -83,8 +269,13 @@ cmd_list(int argc, char **argv)
 				(void)xsnprintf(where, sizeof(where), "%s%s%s",
 						rec.tty[0] ? rec.tty : "-", rec.rhost[0] ? " " : "",
 						rec.rhost);
-				printf("%-12" PRIu64 " %-16s %-14s %-22s %8d  %-19s %s%s\n", rec.id,
-				       rec.user, rec.service, where, (int)rec.init_pid, when, ns,
+				/* PID 1 as we number it: the record's pid may be another's. */
+				if (find_init(&rec, fd, &init) == 0) {
+					(void)xsnprintf(pid, sizeof(pid), "%d", (int)init.pid);
+					init_proc_close(&init);
+				}
+				printf("%-12" PRIu64 " %-16s %-14s %-22s %8s  %-19s %s%s\n", rec.id,
+				       rec.user, rec.service, where, pid, when, ns,
 				       rec.linger ? " (linger)" : "");
 			}
 			close(fd);
@@ -124,10 +315,9 @@ find_session(int dfd, const char *arg, struct session_record *rec, int *ret_fd)
 int
 cmd_enter(int argc, char **argv)
 {
-	_cleanup_close_ int dfd = -1, rfd = -1, pidfd = -1, rootfd = -1;
+	_cleanup_close_ int dfd = -1, rfd = -1, rootfd = -1;
+	struct init_proc init = {.pidfd = -1, .procfd = -1};
 	struct session_record rec;
-	char path[64];
-	struct stat st;
 	char **cmd;
 	int status, r;
 	pid_t pid;
@@ -150,27 +340,34 @@ cmd_enter(int argc, char **argv)
 		fprintf(stderr, "nsisolate: no live session '%s' (see nsisolate list)\n", argv[1]);
 		return EXIT_NO;
 	}
-	pidfd = pidfd_open(rec.init_pid, 0);
-	/* The pid may have been reused since the record was read: check its namespace. */
-	(void)xsnprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)rec.init_pid,
-			(rec.clone_ns & CLONE_NEWNS) ? "mnt" : "pid");
-	if (pidfd < 0 || stat(path, &st) < 0 || (uint64_t)st.st_ino != rec.id) {
-		fprintf(stderr, "nsisolate: session %" PRIu64 " has ended\n", rec.id);
+	/*
+	 * Only the session's PID 1, proven to be it (find_init): we are about to take its root
+	 * and run a root shell there, and any other process in the session's namespaces may
+	 * be the user's, chrooted into a tree of their own.
+	 */
+	r = find_init(&rec, rfd, &init);
+	if (r < 0) {
+		fprintf(stderr,
+			"nsisolate: session %" PRIu64 ": no process here is its PID 1 (the record "
+			"says pid %d): not entering\n",
+			rec.id, (int)rec.init_pid);
 		return EXIT_NO;
 	}
 	/*
 	 * PID 1's root, taken before joining: setns(CLONE_NEWNS) leaves us at the namespace's
-	 * root, which is not the session's when its login program ran chrooted.
+	 * root, which is not the session's when its login program ran chrooted.  Through the
+	 * /proc directory that find_init checked: it never names another process.
 	 */
-	(void)xsnprintf(path, sizeof(path), "/proc/%d/root", (int)rec.init_pid);
-	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0 || setns(pidfd, (int)rec.clone_ns) < 0 ||
+	rootfd = openat(init.procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || setns(init.pidfd, (int)rec.clone_ns) < 0 ||
 	    ((rec.clone_ns & CLONE_NEWNS) &&
 	     (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0))) {
 		fprintf(stderr, "nsisolate: cannot enter session %" PRIu64 ": %s\n", rec.id,
 			strerror(errno));
+		init_proc_close(&init);
 		return EXIT_RUNTIME;
 	}
+	init_proc_close(&init);
 	/* A fork, so that the command is in the session's PID namespace too. */
 	pid = fork();
 	if (pid < 0) {

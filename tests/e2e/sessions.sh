@@ -248,6 +248,31 @@ test_nested_skip() {
 	[ "$(sed -n 13,14p <<<"$out")" = "rc=0"$'\n'1 ]
 }
 
+# nested = isolate: root's session, and in it a session of nsitestsb's with namespaces of its
+# own.  Its PID 1's pid, as the login process inside root's session sees it, numbers
+# nothing on the host: `nsisolate list` must show the host's pid of that PID 1, and
+# `nsisolate enter` must reach it.
+test_nested_isolate_list_enter() {
+	local rec id init out
+	printf '%s\n' 'exempt_users = {}' 'nested = isolate' 'hostname = "lab-%u"' "$ROOT_PRIVATE" |
+		alt_conf
+	bg run_alt root sh -c "'$NSI' run -u nsitestsb -s nsitest-e2e-alt -- sh -c \
+		'while [ ! -e $W/nested-done ]; do sleep 0.05; done'"
+	wait_session nsitestsb
+	init=$(init_of nsitestsb)
+	rec=$(grep -lx "uid=$(uid_of nsitestsb)" /run/nsisolate/sessions/*)
+	id=${rec##*/}
+	echo "nested session $id: record pid $(sed -n 's/^pid=//p' "$rec"), list shows $init"
+	grep -E '^(Name|NSpid)' "/proc/$init/status" || true
+	[ "$(readlink "/proc/$init/ns/mnt")" = "mnt:[$id]" ] || fail "list: not the session's PID 1"
+	grep -qE '^NSpid:.*[[:space:]]1$' "/proc/$init/status" || fail "list: not a PID 1"
+	out=$("$NSI" enter "$id" -- sh -c 'hostname; cat /proc/1/comm')
+	echo "$out"
+	[ "$out" = "lab-nsitestsb"$'\n'"nsisolate-helpe" ] || fail "enter did not reach the session"
+	: >"$W/nested-done"
+	wait "${NSI_PIDS[-1]}"
+}
+
 test_missing_config() {
 	rm -f "$ALT"
 	check_refused nsitestsa
@@ -464,6 +489,8 @@ t "root in exempt_users: not isolated, login goes on" test_exempt_root
 t "member of an exempt_groups group: not isolated, login goes on" test_exempt_group
 t "isolate = false in a user section: not isolated, login goes on" test_isolate_false
 t "nested login inside a session (nested = skip) stays in that session" test_nested_skip
+t "nested = isolate: list shows the host pid of the nested PID 1, enter reaches it" \
+	test_nested_isolate_list_enter
 t "missing configuration: refused, the command does not run" test_missing_config
 t "invalid configuration (syntax, unknown option): refused" test_invalid_config
 t "insecure configuration (group-writable, not root's, symlink): refused" \
