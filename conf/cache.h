@@ -13,12 +13,15 @@
 /* conf_load() in two steps: the checked, opened file; then reading and parsing it. */
 int conf_open_checked(const char *path, uid_t owner, struct conf_diags *d);
 int conf_parse_fd(int fd, const char *path, struct conf **ret, struct conf_diags *d);
+/* Read the whole file from its current offset (at most CONF_MAX_FILE_SIZE bytes). */
+int conf_read_fd(int fd, char **ret, size_t *ret_len, struct conf_diags *d);
 
 /*
- * conf_load() with a cache for large files: parsed once per change of the file and kept,
+ * conf_load() with a cache: parsed once per change of the file and kept,
  * already checked and flat, in `cache_dirfd` (a root-only directory), then mapped as it is.
- * The cache entry names the file by path, device, inode, size, mtime and ctime.  With
- * cache_dirfd < 0, or when the cache cannot be used, it is plain conf_load().
+ * An entry is used only while the file holds the very text it was parsed from (the entry
+ * keeps a copy; every call reads the file and compares).  With cache_dirfd < 0, or when the
+ * cache cannot be used, it is plain conf_load().
  */
 int conf_load_cached(const char *path, uid_t owner, int cache_dirfd, struct conf **ret,
 		     struct conf_diags *d);

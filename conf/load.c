@@ -136,18 +136,25 @@ conf_open_checked(const char *path, uid_t owner, struct conf_diags *d)
 }
 
 int
+conf_read_fd(int fd, char **ret, size_t *ret_len, struct conf_diags *d)
+{
+	int r = read_all(fd, ret, ret_len);
+
+	if (r == -EFBIG)
+		conf_diag_add(d, 0, "file is larger than %u bytes", CONF_MAX_FILE_SIZE);
+	else if (r < 0)
+		conf_diag_add(d, 0, "cannot read: %s", strerror(-r));
+	return r;
+}
+
+int
 conf_parse_fd(int fd, const char *path, struct conf **ret, struct conf_diags *d)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	r = read_all(fd, &buf, &len);
-	if (r == -EFBIG)
-		conf_diag_add(d, 0, "file is larger than %u bytes", CONF_MAX_FILE_SIZE);
-	else if (r < 0)
-		conf_diag_add(d, 0, "cannot read: %s", strerror(-r));
-	if (r < 0)
+	if ((r = conf_read_fd(fd, &buf, &len, d)) < 0)
 		return r;
 	return conf_parse_buffer(path, buf, len, ret, d);
 }
