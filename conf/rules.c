@@ -135,7 +135,11 @@ parse_nested(const char *s, int *ret, char *err, size_t errlen)
 	return r;
 }
 
-/* Checks that need the whole rule, inherited values included. */
+/*
+ * Checks that need the whole rule, inherited values included.  What a section inherits but
+ * its namespaces make moot is gone by now (drop_moot): only its own hostname without 'uts',
+ * or its own private directories without 'mount', get here.
+ */
 static void
 check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, unsigned line,
 	   const char *what)
@@ -157,8 +161,7 @@ check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, u
 		conf_diag_add(ctx->diags, line, "%s: 'hostname' needs the 'uts' namespace", what);
 	if (p->priv_count && !(p->namespaces & CONF_NS_MOUNT))
 		conf_diag_add(ctx->diags, line,
-			      "%s: private directories need the 'mount' namespace%s", what,
-			      own_privs ? "" : " (they come from the top level)");
+			      "%s: private directories need the 'mount' namespace", what);
 	if (!own_privs)
 		return;
 	/* At the first one too many: the rule's own line may be far above it. */
@@ -188,6 +191,24 @@ check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, u
 					"would matter, so this is not supported",
 					b, a, privs[j].line);
 		}
+}
+
+/*
+ * A section that leaves a namespace out has no use for what the top level sets for it: a
+ * hostname without 'uts', private directories without 'mount'.  Inherited, they simply do
+ * not apply; only the section's own would be a mistake (check_rule).  They are dropped from
+ * the rule itself, so that what a plan says (to PID 1, to `nsisolate explain`, in the
+ * session record) is what the session gets.
+ */
+static void
+drop_moot(cfg_t *sec, struct conf_policy *p)
+{
+	if (p->kind == CONF_RULE_TOP)
+		return;
+	if (!is_set(sec, "hostname") && !(p->namespaces & CONF_NS_UTS))
+		p->hostname = 0;
+	if (!is_set(sec, "private") && !(p->namespaces & CONF_NS_MOUNT))
+		p->priv_first = p->priv_count = 0;
 }
 
 static int
@@ -240,6 +261,7 @@ read_rule(struct parse_ctx *ctx, cfg_t *sec, struct conf_policy *out, unsigned l
 		if (line == 0)
 			line = ctx->b.priv[out->priv_first].line;
 	}
+	drop_moot(sec, out);
 	check_rule(ctx, out, n > 0 || out->kind == CONF_RULE_TOP, line, what);
 	return 0;
 }

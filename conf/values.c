@@ -269,22 +269,57 @@ conf_hostname_valid(const char *name)
 	return true;
 }
 
+/*
+ * Besides its syntax, refuse a template whose fixed text alone rules out a valid host name
+ * for every user: the login of each user it applies to would fail.  Only what holds whatever
+ * the expansions are is checked: a user name and a uid are at least one byte each (the
+ * host's short name may be empty), a user name may hold dots, and none holds a '%'.
+ */
 int
 conf_check_hostname_template(const char *tmpl, char *err, size_t errlen)
 {
+	size_t min_len = 0, run = 0; /* run: fixed bytes since the last '.' or expansion */
+	char prev = '\0';	     /* the fixed byte just before; '\0' after an expansion */
+
 	if (strlen(tmpl) > CONF_MAX_HOSTNAME * 4)
 		return fail("hostname template is too long");
 	for (const char *p = tmpl; *p; p++) {
-		if (*p == '%') {
-			p++;
-			if (*p != 'u' && *p != 'U' && *p != 'h' && *p != '%')
+		char c = *p;
+
+		if (c == '%') {
+			c = *++p;
+			if (c == '%')
 				return fail(
-					"hostname '%s': unknown '%%%.1s' (use %%u, %%U, %%h or %%%%)",
-					tmpl, *p ? p : "");
-		} else if (!is_alnum(*p) && *p != '-' && *p != '.') {
-			return fail("hostname '%s': '%c' cannot appear in a host name", tmpl, *p);
+					"hostname '%s': '%%%%' would put a '%%' in the host name, "
+					"which no host name may contain",
+					tmpl);
+			if (c != 'u' && c != 'U' && c != 'h')
+				return fail("hostname '%s': unknown '%%%.1s' (use %%u, %%U or %%h)",
+					    tmpl, c ? p : "");
+			min_len += c != 'h';
+			prev = '\0', run = 0;
+			continue;
 		}
+		if (!is_alnum(c) && c != '-' && c != '.')
+			return fail("hostname '%s': '%c' cannot appear in a host name", tmpl, c);
+		if ((c == '-' || c == '.') && p == tmpl)
+			return fail("hostname '%s': a host name cannot start with '%c'", tmpl, c);
+		if ((c == '-' || c == '.') && !p[1])
+			return fail("hostname '%s': a host name cannot end with '%c'", tmpl, c);
+		if (prev == '.' && c == '.')
+			return fail("hostname '%s': '..' would leave an empty label", tmpl);
+		if ((prev == '-' && c == '.') || (prev == '.' && c == '-'))
+			return fail("hostname '%s': '%c%c': a label cannot start or end with '-'",
+				    tmpl, prev, c);
+		run = c == '.' ? 0 : run + 1;
+		if (run > 63)
+			return fail("hostname '%s': a label of more than 63 bytes", tmpl);
+		min_len++;
+		prev = c;
 	}
+	if (min_len > CONF_MAX_HOSTNAME)
+		return fail("hostname '%s' is at least %zu bytes long for every user (at most %d)",
+			    tmpl, min_len, CONF_MAX_HOSTNAME);
 	return 0;
 }
 

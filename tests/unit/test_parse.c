@@ -205,6 +205,13 @@ test_top_errors(void **state)
 		{"hostname = \"lab_%u\"", "'_' cannot appear in a host name"},
 		{"hostname = \"lab-%n\"", "unknown '%n'"},
 		{"hostname = \"lab-%\"", "unknown '%'"},
+		/* Fixed text that makes every expansion an invalid host name. */
+		{"hostname = \"-%u\"", "cannot start with '-'"},
+		{"hostname = \"%U-\"", "cannot end with '-'"},
+		{"hostname = \"a%%b\"", "would put a '%' in the host name"},
+		{"hostname = \"aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa."
+		 "aaaaaaaaaa\"",
+		 "at least 70 bytes long"},
 		{"on_error = maybe", "on_error 'maybe' is not deny or allow"},
 		{"on_error = \"\"", "on_error '' is not deny or allow"},
 		{"nested = never", "nested 'never' is not skip or isolate"},

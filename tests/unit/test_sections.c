@@ -157,19 +157,29 @@ test_rule_checks(void **state)
 	/* Private directories and pid both need the mount namespace. */
 	expect_error("# c\nnamespaces = {ipc}\nprivate \"/tmp\" {}\n", 2,
 		     "top level: private directories need the 'mount' namespace");
-	expect_error("private \"/tmp\" {}\n\nuser \"u\" {\n  namespaces = {ipc, uts}\n}\n", 3,
-		     "user 'u': private directories need the 'mount' namespace (they come from "
-		     "the top level)");
+	/* Inherited ones simply do not apply to a section without it (test_resolve.c). */
+	conf_free(expect_ok("private \"/tmp\" {}\n\nuser \"u\" {\n  namespaces = {ipc, uts}\n}\n"));
 	expect_error("namespaces = {ipc}\ngroup \"g\" {\n  private \"/tmp\" {}\n}\n", 2,
 		     "group 'g': private directories need the 'mount' namespace");
 	expect_error("\nuser \"u\" {\n  namespaces = {pid}\n}\n", 2,
 		     "user 'u': 'pid' needs 'mount' too");
 	expect_error("group \"g\" {\n  namespaces = {}\n}\n", 1, "group 'g': no namespaces listed");
-	/* A host name needs a UTS namespace of its own, also when it is inherited. */
+	/*
+	 * A host name needs a UTS namespace of its own.  One a section inherits from the top
+	 * level simply does not apply where the section leaves uts out; its own is an error.
+	 */
 	expect_error("# c\nnamespaces = {mount, ipc}\nhostname = \"lab\"\n", 2,
 		     "top level: 'hostname' needs the 'uts' namespace");
-	expect_error("hostname = \"lab-%u\"\n\nuser \"u\" {\n  namespaces = {mount}\n}\n", 3,
+	conf_free(expect_ok(
+		"hostname = \"lab-%u\"\n\nuser \"#1002\" {\n  namespaces = {mount}\n}\n"));
+	expect_error("namespaces = {mount}\n\nuser \"u\" {\n  hostname = \"lab\"\n}\n", 3,
 		     "user 'u': 'hostname' needs the 'uts' namespace");
+	expect_error("\ngroup \"g\" {\n  namespaces = {mount, ipc}\n  hostname = \"lab\"\n}\n", 2,
+		     "group 'g': 'hostname' needs the 'uts' namespace");
+	/* The top level's mistake is reported once, not again for every section inheriting it. */
+	expect_error("namespaces = {mount, ipc}\nhostname = \"lab\"\nuser \"u\" {}\n"
+		     "group \"g\" { kill_timeout = 1 }\n",
+		     1, "top level: 'hostname' needs the 'uts' namespace");
 	conf_free(expect_ok("namespaces = {mount, ipc}\nhostname = \"\"\n"));
 	/* With isolate = false nothing is set up, so nothing needs checking. */
 	conf_free(expect_ok("user \"u\" {\n  isolate = false\n  namespaces = {}\n}\n"));

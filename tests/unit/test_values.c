@@ -212,7 +212,7 @@ test_choices(void **state)
 static void
 test_hostname_template(void **state)
 {
-	static const char *const ok[] = {"", "lab-%u", "%h-%U", "a%%b", "%u.%h", "A-1.b"};
+	static const char *const ok[] = {"", "lab-%u", "%h-%U", "%u.%h", "A-1.b", "%u-%U", "%h"};
 	char tmpl[CONF_MAX_HOSTNAME * 4 + 2], err[512];
 
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
@@ -224,10 +224,75 @@ test_hostname_template(void **state)
 	assert_refused(conf_check_hostname_template("a b", err, sizeof(err)), "' ' cannot appear");
 	assert_refused(conf_check_hostname_template("a/b", err, sizeof(err)), "'/' cannot appear");
 
-	memset(tmpl, 'a', sizeof(tmpl) - 1);
+	/* 256 bytes at most, whatever they expand to ("%h" may expand to nothing). */
+	for (size_t i = 0; i + 1 < sizeof(tmpl); i += 2)
+		memcpy(tmpl + i, "%h", 2);
+	tmpl[sizeof(tmpl) - 2] = 'a';
 	tmpl[sizeof(tmpl) - 1] = '\0'; /* 257 bytes */
 	assert_refused(conf_check_hostname_template(tmpl, err, sizeof(err)), "too long");
 	tmpl[sizeof(tmpl) - 2] = '\0';
+	assert_int_equal(conf_check_hostname_template(tmpl, err, sizeof(err)), 0);
+}
+
+/*
+ * What the fixed text of a template alone rules out, for every user: the login of each user
+ * the rule applies to would fail, so the file is refused instead, at the template's line.
+ */
+static void
+test_hostname_template_literals(void **state)
+{
+	static const struct {
+		const char *tmpl, *why;
+	} bad[] = {
+		{"-%u", "cannot start with '-'"},
+		{".%u", "cannot start with '.'"},
+		{"%u-", "cannot end with '-'"},
+		{"lab-%u.", "cannot end with '.'"},
+		{"-", "cannot start with '-'"},
+		{"a%%b", "'%%' would put a '%' in the host name"},
+		{"%%", "'%%' would put a '%' in the host name"},
+		{"%u..%U", "'..'"},
+		{"%u-.x", "'-.'"},
+		{"x.-%u", "'.-'"},
+	};
+	char tmpl[128], err[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = '\0';
+		if (conf_check_hostname_template(bad[i].tmpl, err, sizeof(err)) != -EINVAL ||
+		    !strstr(err, bad[i].why))
+			fail_msg("'%s': expected \"%s\", got \"%s\"", bad[i].tmpl, bad[i].why, err);
+	}
+	/* 70 bytes of fixed text, in labels of a legal length: never 64 bytes or fewer. */
+	memset(tmpl, 'a', 70);
+	for (size_t i = 9; i < 65; i += 10)
+		tmpl[i] = '.';
+	memcpy(tmpl + 70, "%u", 3);
+	assert_refused(conf_check_hostname_template(tmpl, err, sizeof(err)),
+		       "at least 71 bytes long");
+	tmpl[70] = '\0';
+	assert_refused(conf_check_hostname_template(tmpl, err, sizeof(err)),
+		       "at least 70 bytes long");
+	/* A user name and a uid are at least one byte each: 63 + 1 fit, 63 + 2 do not. */
+	memset(tmpl, 'b', 63);
+	tmpl[31] = '.';
+	memcpy(tmpl + 63, "%u", 3);
+	assert_int_equal(conf_check_hostname_template(tmpl, err, sizeof(err)), 0);
+	memcpy(tmpl + 63, "%u%U", 5);
+	assert_refused(conf_check_hostname_template(tmpl, err, sizeof(err)),
+		       "at least 65 bytes long");
+	memcpy(tmpl + 63, "%h", 3);
+	assert_int_equal(conf_check_hostname_template(tmpl, err, sizeof(err)), 0);
+	/* A label is at most 63 bytes: 64 fixed ones in a row can never be. */
+	memset(tmpl, 'c', 64);
+	memcpy(tmpl + 64, "", 1);
+	assert_refused(conf_check_hostname_template(tmpl, err, sizeof(err)), "more than 63 bytes");
+	memcpy(tmpl + 63, "", 1);
+	assert_int_equal(conf_check_hostname_template(tmpl, err, sizeof(err)), 0);
+	/* Next to a %u, 63 may still do: the user name may end in a dot. */
+	memcpy(tmpl, "%u", 2);
+	memset(tmpl + 2, 'd', 63);
+	tmpl[65] = '\0';
 	assert_int_equal(conf_check_hostname_template(tmpl, err, sizeof(err)), 0);
 }
 
@@ -413,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_mode),
 		cmocka_unit_test(test_choices),
 		cmocka_unit_test(test_hostname_template),
+		cmocka_unit_test(test_hostname_template_literals),
 		cmocka_unit_test(test_hostname_valid),
 		cmocka_unit_test(test_expand_hostname),
 		cmocka_unit_test(test_names),
