@@ -31,6 +31,10 @@ DESTDIR     ?=
 VERSION     := 0.1.0
 
 HELPER_PATH ?= $(LIBEXECDIR)/nsisolate/nsisolate-helper
+USERMGR_PATH ?= $(LIBEXECDIR)/nsisolate/nsisolate-usermgr
+# systemd's own directories (systemd.pc), for the drop-in that isolates user@.service.
+SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/usr/lib/systemd/system)
+SYSTEMDUTILDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdutildir systemd 2>/dev/null),/usr/lib/systemd)
 CONF_PATH   ?= $(SYSCONFDIR)/security/nsisolate.conf
 
 BUILD ?= build
@@ -77,15 +81,19 @@ CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/rules.c conf/values.c con
 TOOL_SRC   := tool/main.c tool/check.c tool/run.c tool/sessions.c
 HELPER_SRC := helper/main.c helper/setup.c helper/mounts.c helper/init.c helper/privs.c \
               common/util.c common/safepath.c common/record.c
-PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/join.c \
+PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/join.c pam_module/unit.c \
               common/util.c common/identity.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
+USERMGR_SRC := helper/usermgr.c common/util.c common/record.c
+
 TOOL      := $(BUILD)/nsisolate
 HELPER    := $(BUILD)/nsisolate-helper
+USERMGR   := $(BUILD)/nsisolate-usermgr
 MODULE    := $(BUILD)/pam_nsisolate.so
-PROGRAMS  := $(MODULE) $(HELPER) $(TOOL)
+DROPIN    := $(BUILD)/user@.service.d/nsisolate.conf
+PROGRAMS  := $(MODULE) $(HELPER) $(TOOL) $(USERMGR) $(DROPIN)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -115,6 +123,15 @@ endif
 $(HELPER): $(call obj,$(HELPER_SRC) $(CONF_SRC))
 	$(CC) $(ALL_CFLAGS) $(HELPER_LINK) $(LDHARDEN) $(LDFLAGS) -o $@ $^ \
 		$(shell $(PKG_CONFIG) --static --libs libconfuse libcap 2>/dev/null || echo -lconfuse -lcap)
+
+# In front of the systemd user manager (helper/usermgr.c says why); static like the helper.
+$(USERMGR): $(call obj,$(USERMGR_SRC))
+	$(CC) $(ALL_CFLAGS) $(HELPER_LINK) $(LDHARDEN) $(LDFLAGS) -o $@ $^ \
+		$(shell $(PKG_CONFIG) --static --libs libcap 2>/dev/null || echo -lcap)
+
+$(DROPIN): packaging/systemd/user@.service.d/nsisolate.conf.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@USERMGR_PATH@|$(USERMGR_PATH)|g' -e 's|@SYSTEMDUTILDIR@|$(SYSTEMDUTILDIR)|g' $< > $@
 
 $(TOOL): $(call obj,$(TOOL_SRC) $(CONF_SRC) $(COMMON_SRC))
 	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(CAP_LIBS) $(PAM_LIBS)
@@ -224,6 +241,9 @@ install: all
 	install -m 0755 $(TOOL) $(DESTDIR)$(SBINDIR)/nsisolate
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsisolate.so
 	install -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
+	install -m 0755 $(USERMGR) $(DESTDIR)$(USERMGR_PATH)
+	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d
+	install -m 0644 $(DROPIN) $(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/nsisolate.conf
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/pam.d
 	test -e $(DESTDIR)$(CONF_PATH) || install -m 0644 conf/nsisolate.conf $(DESTDIR)$(CONF_PATH)
 	test -e $(DESTDIR)$(SYSCONFDIR)/pam.d/nsisolate || \

@@ -32,8 +32,17 @@ struct state {
 	uint64_t id;
 	uid_t uid;
 	pid_t init_pid;
+	bool detached; /* built for nsisolate-usermgr to enter: never joined by this process */
 	bool closed;
 };
+
+/* unit.c: who opens the session (see there why a systemd unit is different). */
+enum opener {
+	OPENER_LOGIN,	     /* a login program: forks the user's processes after the join */
+	OPENER_USER_MANAGER, /* systemd, for user@.service: nsisolate-usermgr enters */
+	OPENER_UNIT,	     /* systemd, for another unit with PAMName=: refused */
+};
+enum opener opener_kind(const char *service);
 
 /*
  * spawn.c: run the helper and collect its one reply; with NSI_READY, ret_fds gets the pidfd

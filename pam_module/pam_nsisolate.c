@@ -68,6 +68,23 @@ cleanup(pam_handle_t *pamh, void *data, int error_status)
 	free(data);
 }
 
+/*
+ * The user manager's session: not joined here (see unit.c), but named in the PAM
+ * environment, which systemd hands to the unit's program, nsisolate-usermgr.
+ */
+static int
+publish_session(pam_handle_t *pamh, const struct state *st, const char **what)
+{
+	char env[64];
+
+	if (xsnprintf(env, sizeof(env), "NSISOLATE_SESSION=%" PRIu64, st->id) < 0 ||
+	    pam_putenv(pamh, env) != PAM_SUCCESS) {
+		*what = "cannot set NSISOLATE_SESSION in the PAM environment";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int
 refuse_or_allow(pam_handle_t *pamh, unsigned on_error, const char *user, const char *what)
 {
@@ -94,7 +111,9 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct state *st;
 	struct args a;
 	char safe[300], msg[700];
-	const char *what = "";
+	const char *what = "", *logind;
+	char logind_safe[32];
+	enum opener kind;
 	int fds[2] = {-1, -1}, control = -1, r;
 	gid_t bad_gid;
 	uid_t uid;
@@ -154,6 +173,19 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return refuse_or_allow(pamh, reply.on_error, safe, msg);
 	}
 
+	kind = opener_kind(service ? service : "");
+	if (kind == OPENER_UNIT) {
+		(void)pidfd_send_signal(fds[0], SIGKILL, NULL, 0);
+		close(fds[0]);
+		close(fds[1]);
+		closep(&control);
+		return refuse_or_allow(
+			pamh, reply.on_error, safe,
+			"the session is opened by a systemd unit with PAMName=, whose program "
+			"would run outside the session's PID namespace; run 'su - USER' or "
+			"'nsisolate run -u USER' in the unit instead");
+	}
+
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		(void)pidfd_send_signal(fds[0], SIGKILL, NULL, 0);
@@ -174,8 +206,9 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		.id = reply.session_id,
 		.uid = uid,
 		.init_pid = reply.init_pid,
+		.detached = kind == OPENER_USER_MANAGER,
 	};
-	r = join_session(st, &what);
+	r = st->detached ? publish_session(pamh, st, &what) : join_session(st, &what);
 	if (r == 0 && pam_set_data(pamh, DATA_KEY, st, cleanup) != PAM_SUCCESS) {
 		/* Joined but cannot remember it: undo the join, or we could never leave. */
 		(void)join_restore(st);
@@ -189,11 +222,14 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		free(st);
 		return refuse_or_allow(pamh, reply.on_error, safe, msg);
 	}
+	logind = pam_getenv(pamh, "XDG_SESSION_ID");
+	(void)log_safe(logind ? logind : "-", logind_safe, sizeof(logind_safe));
 	pam_syslog(pamh, LOG_INFO,
-		   "session isolated for user %s: service %s, rule %s, session %" PRIu64
-		   ", init pid %d, %.1f ms",
-		   safe, service ? (const char *)service : "?", reply.rule, reply.session_id,
-		   (int)reply.init_pid, ms_since(&t0));
+		   "session %s for user %s: service %s, rule %s, session %" PRIu64
+		   ", init pid %d, logind session %s, %.1f ms",
+		   st->detached ? "built for the systemd user manager" : "isolated", safe,
+		   service ? (const char *)service : "?", reply.rule, reply.session_id,
+		   (int)reply.init_pid, logind_safe, ms_since(&t0));
 	return PAM_SUCCESS;
 }
 
@@ -212,10 +248,14 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
 		return PAM_SUCCESS; /* nothing was isolated */
 	st = (struct state *)data;
-	/* Only the process that joined closes; su and login also call this after fork. */
-	if (st->closed || getpid() != st->opener)
+	/*
+	 * Only the process that joined closes; su and login also call this after fork.  A
+	 * session built for the user manager was never joined: systemd closes it from its
+	 * "(sd-pam)" process, a fork of the opener, once the manager has exited.
+	 */
+	if (st->closed || (getpid() != st->opener && !st->detached))
 		return PAM_SUCCESS;
-	r = join_restore(st);
+	r = st->detached ? 0 : join_restore(st);
 	if (r < 0)
 		pam_syslog(pamh, LOG_WARNING, "cannot return to the original namespaces: %s",
 			   strerror(-r));

@@ -17,6 +17,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SELF=$TOP/tests/package/run.sh
 PKG=libpam-nsisolate
 HELPER=/usr/libexec/nsisolate/nsisolate-helper
+USERMGR=/usr/libexec/nsisolate/nsisolate-usermgr
 TUSER=nsitestpkg
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 # Run from "make check": the builds below are makes of their own, not sub-makes of that one.
@@ -45,10 +46,12 @@ if [ "${1:-}" != --scratch ] && [ "${1:-}" != --purge ]; then
 fi
 MULTIARCH=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 MODULE=/usr/lib/$MULTIARCH/security/pam_nsisolate.so
+UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /usr/lib/systemd/system)
+DROPIN=$UNITDIR/user@.service.d/nsisolate.conf
 # Everything the package puts outside /etc and /var/lib/nsisolate.
 PKG_PATHS=(/usr/sbin/nsisolate "$MODULE" /usr/libexec/nsisolate /usr/share/pam-configs/nsisolate
 	/usr/share/doc/$PKG /usr/share/lintian/overrides/$PKG /usr/share/man/man5/nsisolate.conf.5.gz
-	/usr/share/man/man8/nsisolate.8.gz /usr/share/man/man8/pam_nsisolate.8.gz)
+	/usr/share/man/man8/nsisolate.8.gz /usr/share/man/man8/pam_nsisolate.8.gz "$DROPIN")
 CONFFILES=(/etc/security/nsisolate.conf /etc/pam.d/nsisolate)
 if [ -z "${1:-}" ]; then
 	for p in "${PKG_PATHS[@]}"; do
@@ -162,8 +165,11 @@ test_files() {
 	[ "$(stat -c '%a %U' /var/lib/nsisolate)" = "700 root" ] ||
 		fail "/var/lib/nsisolate: $(stat -c '%a %U' /var/lib/nsisolate), want 700 root"
 	[ "$(stat -c '%a' "$MODULE")" = 644 ] || fail "module mode $(stat -c %a "$MODULE")"
+	[ "$(stat -c '%a %U %G' "$USERMGR")" = "755 root root" ] ||
+		fail "$USERMGR: $(stat -c '%a %U %G' "$USERMGR"), want 755 root root (never setuid)"
 	# The helper path compiled into the module is the one the package installs.
 	grep -qaF "$HELPER" "$MODULE" || fail "the module does not name $HELPER"
+	grep -q "^ExecStart=$USERMGR /" "$DROPIN" || fail "$DROPIN does not run $USERMGR"
 	dpkg-query -W -f='${Conffiles}\n' "$PKG" >"$W/conffiles"
 	for p in "${CONFFILES[@]}"; do
 		grep -q "^ $p " "$W/conffiles" || fail "$p is not a conffile"
@@ -173,16 +179,17 @@ test_files() {
 	if command -v man >/dev/null; then man -w pam_nsisolate nsisolate nsisolate.conf; fi
 }
 
+# Both stacks: the interactive one (ssh, login, su) and the non-interactive one (cron, at,
+# the systemd user manager), the module last in each.
 test_enable() {
-	local last
+	local last f
 	pam-auth-update --enable nsisolate
-	cat /etc/pam.d/common-session
-	last=$(grep -E '^session[[:space:]]' /etc/pam.d/common-session | tail -n 1)
-	[[ $last =~ ^session[[:space:]]+required[[:space:]]+pam_nsisolate\.so[[:space:]]*$ ]] ||
-		fail "last session line is '$last'"
-	if grep -q pam_nsisolate /etc/pam.d/common-session-noninteractive; then
-		fail "enabled for non-interactive sessions too"
-	fi
+	for f in common-session common-session-noninteractive; do
+		cat "/etc/pam.d/$f"
+		last=$(grep -E '^session[[:space:]]' "/etc/pam.d/$f" | tail -n 1)
+		[[ $last =~ ^session[[:space:]]+required[[:space:]]+pam_nsisolate\.so[[:space:]]*$ ]] ||
+			fail "last session line of $f is '$last'"
+	done
 }
 
 # The command each session runs: what PID 1 is, who we are, and what /tmp holds.
@@ -278,7 +285,7 @@ if [ "${1:-}" = --scratch ]; then
 	cp -a /var/lib/pam "$W/pam.before"
 	t "dpkg -i installs $PKG; the module stays off (Default: no)" test_install
 	t "installed files: paths, modes, conffiles, compiled-in helper path, man pages" test_files
-	t "pam-auth-update --enable nsisolate puts the module last in common-session" test_enable
+	t "pam-auth-update --enable nsisolate puts the module last in both session stacks" test_enable
 	t "a login through common-session gets an isolated session (helper is PID 1, /tmp private)" \
 		test_login_common_session
 	t "nsisolate list shows the live session and nsisolate enter reaches its /tmp" test_list_enter

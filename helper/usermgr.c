@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nsisolate-usermgr: puts the systemd user manager of an isolated user inside that user's
+ * session.
+ *
+ *   ExecStart=/usr/libexec/nsisolate/nsisolate-usermgr /usr/lib/systemd/systemd --user
+ *
+ * The package's drop-in for user@.service runs this in front of `systemd --user`.  systemd
+ * opens the unit's PAM session (service "systemd-user") in the very process that then execs
+ * the unit's program, and a process never changes its own PID namespace: pam_nsisolate
+ * therefore builds the session there without joining it, and names it in the PAM
+ * environment as NSISOLATE_SESSION=<id>.  This program, exec'd in that process, already as
+ * the user, with the capabilities the drop-in grants it as ambient ones (CAP_SYS_ADMIN for
+ * setns, CAP_SYS_CHROOT, CAP_DAC_READ_SEARCH for the root-only record), enters the session,
+ * forks, and the child, with no capability left, execs the manager: it is born inside the
+ * session's PID namespace.  The parent stays as the unit's main process: it drops every
+ * capability, passes on the signals systemd sends it and exits with the manager's status.
+ *
+ * Without NSISOLATE_SESSION (the user is exempt, or the module is not in the systemd-user
+ * stack) it drops its capabilities and execs the manager as systemd would have.
+ */
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+
+#include "../common/record.h"
+#include "../common/util.h"
+
+#define ENV_NAME "NSISOLATE_SESSION"
+
+static _noreturn_ _printf_(1, 2) void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsyslog(LOG_AUTHPRIV | LOG_ERR, fmt, ap);
+	va_end(ap);
+	_exit(EXIT_FAILURE);
+}
+
+/* No capability in any set, and none to come back at exec: the manager is the user's. */
+static void
+drop_caps(void)
+{
+	_cleanup_(cap_free) cap_t none = cap_init();
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 || !none ||
+	    cap_set_proc(none) < 0)
+		die("nsisolate-usermgr: cannot drop capabilities: %m");
+}
+
+/*
+ * The session named by the module: a record of root's, of this very user, whose PID 1 is
+ * the process we get a pidfd of.  Checked because this process holds CAP_SYS_ADMIN: it must
+ * enter nothing but the user's own session.  The pid in the record could have been reused
+ * if PID 1 had died; but PID 1 holds the record's lock for as long as it lives, so a lock
+ * still held after pidfd_open() proves that the pidfd is PID 1's.  (Its /proc/PID/ns links
+ * are out of our reach: PID 1 is not dumpable and we may not trace it.)
+ */
+static int
+session_pidfd(const char *id, struct session_record *rec)
+{
+	_cleanup_close_ int dir = -1, fd = -1, pidfd = -1;
+	struct stat st;
+	uint64_t v;
+
+	if (parse_uint(id, UINT64_MAX, &v) < 0)
+		die("nsisolate-usermgr: invalid %s '%.32s'", ENV_NAME, id);
+	dir = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0 || fstat(dir, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077))
+		die("nsisolate-usermgr: cannot open %s: %m", NSI_SESSIONS_DIR);
+	if (record_read(dir, id, rec, &fd) < 0 || rec->id != v)
+		die("nsisolate-usermgr: no session %s", id);
+	if (rec->uid != getuid())
+		die("nsisolate-usermgr: session %s is not a session of uid %u", id,
+		    (unsigned)getuid());
+	pidfd = (int)pidfd_open(rec->init_pid, 0);
+	if (pidfd < 0 || !record_alive(fd))
+		die("nsisolate-usermgr: session %s has ended", id);
+	return steal_fd(pidfd);
+}
+
+/*
+ * The manager's own directory, $XDG_RUNTIME_DIR/systemd, becomes a tmpfs of the session's:
+ * its private socket is then out of sight of the user's login sessions.  systemctl --user
+ * tries that socket first and checks the peer's pid there, which a login session (another
+ * PID namespace) cannot see: it would fail with "No data available" instead of falling
+ * back to the user's D-Bus, which works from any PID namespace.  The directory is the
+ * user's: opened without following a symlink and mounted on by fd, so the tmpfs lands on
+ * that directory or nowhere, inside the user's own runtime directory (a tmpfs of its own,
+ * out of which nothing can be renamed), and only in this session's mount namespace.
+ */
+static void
+private_manager_dir(void)
+{
+	_cleanup_close_ int run = -1, dir = -1, fs = -1, m = -1;
+	char uid[16], opts[64];
+	struct stat st;
+
+	(void)xsnprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+	run = open("/run/user", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (run < 0 || fstat(run, &st) < 0 || st.st_uid != 0)
+		die("nsisolate-usermgr: /run/user is missing or not root's");
+	dir = openat(run, uid, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0 || fstat(dir, &st) < 0 || st.st_uid != getuid())
+		die("nsisolate-usermgr: no runtime directory /run/user/%s of this user", uid);
+	if (mkdirat(dir, "systemd", 0755) < 0 && errno != EEXIST)
+		die("nsisolate-usermgr: cannot create /run/user/%s/systemd: %m", uid);
+	closep(&run);
+	run = steal_fd(dir);
+	dir = openat(run, "systemd", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		die("nsisolate-usermgr: cannot open /run/user/%s/systemd: %m", uid);
+	(void)xsnprintf(opts, sizeof(opts), "%u", (unsigned)getgid());
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "nsisolate", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "uid", uid, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "gid", opts, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "size", "16M", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		die("nsisolate-usermgr: cannot make a tmpfs: %m");
+	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (m < 0 ||
+	    move_mount(m, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die("nsisolate-usermgr: cannot mount on /run/user/%s/systemd: %m", uid);
+}
+
+static pid_t child;
+
+static void
+forward(int sig)
+{
+	if (child > 0)
+		(void)kill(child, sig);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT};
+	struct session_record rec;
+	struct sigaction sa = {.sa_handler = forward};
+	const char *id = getenv(ENV_NAME);
+	int pidfd, status;
+
+	openlog("nsisolate-usermgr", LOG_PID, LOG_AUTHPRIV);
+	if (argc < 2 || argv[1][0] != '/')
+		die("usage: nsisolate-usermgr /PATH/TO/PROGRAM [ARG]...");
+	if (!id) {
+		drop_caps();
+		execv(argv[1], argv + 1);
+		die("nsisolate-usermgr: cannot run %s: %m", argv[1]);
+	}
+	pidfd = session_pidfd(id, &rec);
+	/* The user manager's services must not inherit the name. */
+	(void)unsetenv(ENV_NAME);
+	/* Every namespace of the session at once, or none (see pam_module/join.c). */
+	if (setns(pidfd, (int)rec.clone_ns) < 0)
+		die("nsisolate-usermgr: cannot enter session %s: %m", id);
+	if (chdir("/") < 0)
+		die("nsisolate-usermgr: chdir: %m");
+	private_manager_dir();
+	/* Block the signals to pass on until the child exists, so none is lost. */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+	child = fork();
+	if (child < 0)
+		die("nsisolate-usermgr: fork: %m");
+	if (child == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+			(void)signal(sigs[i], SIG_DFL);
+		close(pidfd);
+		drop_caps();
+		execv(argv[1], argv + 1);
+		die("nsisolate-usermgr: cannot run %s: %m", argv[1]);
+	}
+	drop_caps();
+	close(pidfd);
+	syslog(LOG_INFO, "user manager of uid %u started in session %s, pid %d", (unsigned)getuid(),
+	       id, (int)child);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			die("nsisolate-usermgr: waitpid: %m");
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
