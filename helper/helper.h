@@ -77,9 +77,12 @@ int session_is_nested(uint64_t *ret_id);
 /* mounts.c: PID 1, still privileged. */
 int mounts_apply(struct session *s, char *err, size_t errlen);
 
-/* privs.c: PID 1 becomes unprivileged (euid = the user's; real and saved uid 0) and proves it. */
-int privs_drop(uid_t uid, char *err, size_t errlen);
-int privs_prove_dropped(uid_t uid, char *err, size_t errlen);
+/*
+ * privs.c: PID 1 becomes unprivileged (euid = the user's; real and saved uid 0; every gid the
+ * user's) and proves it.
+ */
+int privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
+int privs_prove_dropped(uid_t uid, gid_t gid, char *err, size_t errlen);
 
 /* init.c: PID 1. */
 _noreturn_ void init_main(struct session *s);

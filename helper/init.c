@@ -331,8 +331,8 @@ init_main(struct session *s)
 		report_and_exit(s, "signalfd failed");
 	signal(SIGPIPE, SIG_IGN);
 	close_extra_fds(s, sfd);
-	if (privs_drop(s->req->uid, err, sizeof(err)) < 0 ||
-	    privs_prove_dropped(s->req->uid, err, sizeof(err)) < 0)
+	if (privs_drop(s->req->uid, s->req->gid, err, sizeof(err)) < 0 ||
+	    privs_prove_dropped(s->req->uid, s->req->gid, err, sizeof(err)) < 0)
 		report_and_exit(s, err);
 	answer_ready(s);
 	give_back_memory(s);

@@ -2,8 +2,9 @@
 /*
  * PID 1 gives up being root, then checks that it has: every capability set emptied, the
  * bounding set and ambient set too, securebits locked so that uid 0 means nothing again,
- * no_new_privs, not dumpable, and the uids that keep the session's user from signalling or
- * tracing it.  The proof tries the privileged calls it should no longer be able to make.
+ * no_new_privs, not dumpable, the uids that keep the session's user from signalling or tracing
+ * it, and no gid 0 left.  The proof tries the privileged calls it should no longer be able to
+ * make.
  */
 #include <grp.h>
 #include <linux/securebits.h>
@@ -26,7 +27,7 @@
  * the end: the bounding set needs CAP_SETPCAP, which the final cap_set_proc() removes.
  */
 int
-privs_drop(uid_t uid, char *err, size_t errlen)
+privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	_cleanup_(cap_free) cap_t none = NULL;
 	int bits = cap_max_bits();
@@ -49,6 +50,16 @@ privs_drop(uid_t uid, char *err, size_t errlen)
 		return fail("cannot set securebits: %s", strerror(errno));
 	if (setgroups(0, NULL) < 0)
 		return fail("cannot drop supplementary groups: %s", strerror(errno));
+	/*
+	 * All three gids the user's, while CAP_SETGID still lets us: code run inside PID 1 could
+	 * otherwise use group root's files, and without the capability it can never take gid 0
+	 * back.  Nothing needs it: kill(2) permission depends on uids alone (the real and saved
+	 * uid 0 below still keep the user from signalling us), ptrace is refused on the uids
+	 * and on non-dumpable, and the state directories PID 1 writes at the end are 0700 root,
+	 * reached through fsuid 0.
+	 */
+	if (setresgid(gid, gid, gid) < 0)
+		return fail("cannot change gid: %s", strerror(errno));
 	/*
 	 * Effective uid = the user's, so that we may signal the user's processes at logout
 	 * without CAP_KILL; real and saved uid stay 0, so that the user can neither signal nor
@@ -100,10 +111,11 @@ cap_sets_empty(char *err, size_t errlen)
 
 /* Like OpenSSH's uidswap.c: do not trust the drop, try to use what was dropped. */
 int
-privs_prove_dropped(uid_t uid, char *err, size_t errlen)
+privs_prove_dropped(uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	_cleanup_(cap_free) cap_t now = cap_get_proc(), none = cap_init();
 	uid_t r, e, sv;
+	gid_t rg, eg, sg;
 
 	if (!now || !none || cap_compare(now, none) != 0)
 		return fail("capabilities remain after the drop");
@@ -112,6 +124,13 @@ privs_prove_dropped(uid_t uid, char *err, size_t errlen)
 		return -EPERM;
 	if (getresuid(&r, &e, &sv) < 0 || r != 0 || e != uid || sv != 0)
 		return fail("unexpected uids after the drop");
+	/* No gid 0 anywhere, and no supplementary group, and gid 0 cannot be had again. */
+	if (getresgid(&rg, &eg, &sg) < 0 || rg != gid || eg != gid || sg != gid)
+		return fail("unexpected gids after the drop");
+	if (getgroups(0, NULL) != 0)
+		return fail("supplementary groups remain after the drop");
+	if (gid != 0 && (setresgid(0, 0, 0) == 0 || setgid(0) == 0))
+		return fail("gid 0 can be taken back after the drop");
 	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0 || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return fail("still dumpable or without no_new_privs");
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0 || errno != EPERM)

@@ -9,6 +9,7 @@ atk_setup
 A=nsitestia
 atk_user $A -m -s /bin/bash
 AUID=$(id -u $A)
+AGID=$(id -g $A)
 nsi_conf <<CONF
 private "/tmp"     { type = user }
 private "/var/tmp" { type = persistent }
@@ -73,6 +74,10 @@ test_capabilities() {
 	grep -qx 'NoNewPrivs:[[:space:]]1' <<<"$out" || fail "no_new_privs is not set"
 	grep -qx "Uid:[[:space:]]0[[:space:]]$AUID[[:space:]]0[[:space:]]$AUID" <<<"$out" ||
 		fail "uids: real and saved must be 0, effective the user's"
+	# No gid 0 left either (real, effective, saved, fs): the user's gid, which PID 1 cannot
+	# leave again, so that even code run inside it has no group root's files.
+	grep -qx "Gid:[[:space:]]$AGID[[:space:]]$AGID[[:space:]]$AGID[[:space:]]$AGID" <<<"$out" ||
+		fail "gids: all four must be the user's"
 	grep -qx "Groups:[[:space:]]*" <<<"$out" || fail "supplementary groups left"
 	# Not dumpable: /proc/1/fd and environ then belong to root, not to PID 1's effective
 	# uid (the user), as they do for the user's own processes (the control).
@@ -86,7 +91,8 @@ test_capabilities() {
 	echo "$out"
 	grep -qx "Uid:[[:space:]]0[[:space:]]$AUID[[:space:]]0[[:space:]]$AUID" <<<"$out" ||
 		fail "under su: PID 1's uids"
-	grep -qx "Gid:[[:space:]]0[[:space:]]0[[:space:]]0[[:space:]]0" <<<"$out" || fail "under su: PID 1's gids"
+	grep -qx "Gid:[[:space:]]$AGID[[:space:]]$AGID[[:space:]]$AGID[[:space:]]$AGID" <<<"$out" ||
+		fail "under su: PID 1's gids"
 }
 
 # PID 1 holds no open file of the login program: kcmp(2) over every pair of fds of PID 1
@@ -198,7 +204,7 @@ test_helper_in_userns() {
 at "[inv2] the user signals PID 1 with everything: nothing delivered, it lives" test_signals
 at "[inv2] kill -9 -1 in the session: not PID 1, not the user's processes outside" test_kill_all
 at "[inv2] the user ptraces PID 1, reads its mem/environ/fds: all refused" test_ptrace
-at "[inv2] PID 1: no capabilities, no_new_privs, uids 0/user/0, no groups, not dumpable (also under su)" \
+at "[inv2] PID 1: no capabilities, no_new_privs, uids 0/user/0, gids the user's, no groups, not dumpable (also under su)" \
 	test_capabilities
 at "[inv2] PID 1 holds no open file of the login process (kcmp over every fd pair)" \
 	test_no_login_fds
