@@ -101,6 +101,40 @@ test_control_same_user() {
 	[ "$(grep -c '^/.*/nsitest-secret-a$' <<<"$out")" = 2 ] || fail "the control: /tmp and /var/tmp not found"
 }
 
+# A's second login shares the `user` /tmp of A's first session, cloned from that session's
+# mount namespace.  What is there must be the tmpfs nsisolate made, whole: not devtmpfs
+# (which reports the tmpfs magic number too), not another tmpfs, not a bind of a directory
+# inside it.  Root plants each in the first session (a stand-in for whatever could ever get
+# there); the second session must then get a fresh tmpfs of its own, none of those.
+test_peer_tmpfs_not_ours() {
+	local how login pid1 out bad=""
+	for how in devtmpfs tmpfs subdir; do
+		bg run_as $A sh -c 'echo mine >/tmp/nsitest-peer-mine; exec sleep 300'
+		login=${NSI_PIDS[-1]}
+		wait_session $A
+		pid1=$(init_of $A)
+		wait_until 5 "$NSI" enter "$pid1" -- test -e /tmp/nsitest-peer-mine
+		case $how in
+		devtmpfs) nsenter -t "$pid1" -m -- mount --bind /dev /tmp ;;
+		tmpfs) nsenter -t "$pid1" -m -- sh -c 'mount -t tmpfs nsitest-fake /tmp && touch /tmp/nsitest-fake-file' ;;
+		subdir) nsenter -t "$pid1" -m -- sh -c 'mkdir /tmp/nsitest-sub && touch /tmp/nsitest-sub/nsitest-sub-file &&
+			mount --bind /tmp/nsitest-sub /tmp' ;;
+		esac
+		out=$(run_as $A sh -c 'ls -A /tmp; awk '\''$5 == "/tmp" { for (i = 7; $i != "-"; i++) ;
+			print "tmp:", $4, $(i + 1), $(i + 2) }'\'' /proc/self/mountinfo')
+		echo "$how: $out"
+		kill -TERM "$login"
+		wait "$login" || true
+		wait_until 5 no_records
+		# Every case is tried, then the test fails on any.
+		for f in null nsitest-fake-file nsitest-sub-file nsitest-peer-mine; do
+			if grep -qx "$f" <<<"$out"; then bad="$bad; $how: the second session's /tmp has $f"; fi
+		done
+		grep -qx "tmp: / tmpfs nsisolate" <<<"$out" || bad="$bad; $how: /tmp is not a fresh tmpfs of ours"
+	done
+	[ -z "$bad" ] || fail "${bad#; }"
+}
+
 # Whatever A starts, however the session ends, nothing of it stays: daemons, processes that
 # ignore SIGTERM, a process in a nested user+PID namespace, a process of another user
 # (sudo inside the session, ignoring SIGTERM), IPC objects and queues, the namespaces.
@@ -193,6 +227,8 @@ at "[inv2] another user's session: /tmp, /var/tmp, /dev/shm, SysV IPC, POSIX mq 
 	test_other_sessions_private
 at "[inv2] the control: the same user's second session does find those files" \
 	test_control_same_user
+at "[inv1][inv2] a peer's /tmp that is devtmpfs, another tmpfs or a bind of a subdirectory: not shared" \
+	test_peer_tmpfs_not_ours
 at "[inv4] daemons, SIGTERM-ignorers, nested PID ns, other-uid sudo, IPC: gone after logout/kills" \
 	test_nothing_stays
 at "[inv4][inv5] setup failing half-way (after a mount and the persistent dir): nothing stays" \
