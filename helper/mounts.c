@@ -462,6 +462,40 @@ detach_host_procfs(int proc, char *err, size_t errlen)
 	return fail("a procfs of the host on '%s' cannot be reached to detach it", shown);
 }
 
+/*
+ * systemd's private socket, /run/systemd/private, is where systemctl run by root goes first.
+ * systemd and systemctl check each other's credentials there, and a peer outside our PID
+ * namespace has no pid in it: "Failed to connect to bus: No data available", with no
+ * fallback, so `sudo systemctl` would fail in every session.  Covered (by /dev/null, read
+ * only), the socket refuses the connection, and systemctl goes through the system D-Bus,
+ * which works from any PID namespace.  Only root's socket in root's directory is covered;
+ * a host without systemd has neither.
+ */
+static int
+mask_systemd_private(char *err, size_t errlen)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+	_cleanup_close_ int dir = -1, sock = -1, tree = -1;
+	struct stat st;
+
+	if (stat("/run/systemd/private", &st) < 0)
+		return 0;
+	dir = safe_open_dir("/run/systemd", err, errlen);
+	if (dir < 0)
+		return dir;
+	sock = openat(dir, "private", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (sock < 0 || fstat(sock, &st) < 0)
+		return fail("cannot open /run/systemd/private: %s", strerror(errno));
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
+		return 0;
+	tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+	    move_mount(tree, "", sock, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return fail("cannot cover /run/systemd/private: %s", strerror(errno));
+	return 0;
+}
+
 int
 mounts_apply(struct session *s, char *err, size_t errlen)
 {
@@ -490,6 +524,9 @@ mounts_apply(struct session *s, char *err, size_t errlen)
 		if (r < 0)
 			return r;
 		r = detach_host_procfs(proc, err, errlen);
+		if (r < 0)
+			return r;
+		r = mask_systemd_private(err, errlen);
 		if (r < 0)
 			return r;
 	} else {
