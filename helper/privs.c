@@ -6,6 +6,7 @@
  * it, and no gid 0 left.  The proof tries the privileged calls it should no longer be able to
  * make.
  */
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/securebits.h>
 #include <sched.h>

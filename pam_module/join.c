@@ -3,6 +3,7 @@
  * Joining a session with one setns(2), going back at close, and removing the record of a
  * session whose PID 1 was killed.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <sched.h>

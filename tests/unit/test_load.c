@@ -5,6 +5,7 @@
  * directory of the same kind, at most 4 MiB), and conf_check_targets() walks every private
  * target.  Files live in a mkdtemp directory; conf_load() is told to expect getuid().
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 

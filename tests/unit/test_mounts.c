@@ -10,6 +10,7 @@
 /* Its own fail(), not cmocka's. */
 #undef fail
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -5,6 +5,7 @@
  * else may write to (unless sticky).  The scratch tree is made under /var/tmp; it is root's
  * only when we are root, so most tests skip otherwise.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
