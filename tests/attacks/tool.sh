@@ -1,7 +1,7 @@
 #!/bin/bash
-# Attacks on root's admin tool: what a user can make `nsisolate enter`, run by root, do for
-# them.  SPEC §7 invariant 2 (nothing of root's for the user: root's shell must never run
-# the user's program).
+# Attacks on root's admin tool: what a user can make `nsisolate enter` and `nsisolate run`,
+# both run by root, do for them.  SPEC §7 invariant 2 (nothing of root's for the user:
+# root's shell must never run the user's program, nor read the user's keystrokes).
 . "$(dirname "$0")/common.bash"
 
 atk_setup
@@ -114,6 +114,63 @@ test_enter_reused_pid() {
 	exec 7>&- 8>&-
 }
 
+# ---- nsisolate run and root's terminal -------------------------------------------------------
+
+# Push a line into the terminal on fd 0, or on /dev/tty (the controlling terminal).
+INJECT='import fcntl, os, sys, termios
+try:
+    fd = 0 if sys.argv[1] == "stdin" else os.open("/dev/tty", os.O_RDWR)
+    for c in b"echo INJECTED\n":
+        fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
+    print("pushed")
+except OSError as e:
+    print("refused:", e)'
+
+# Root runs `nsisolate run` in a terminal (script's pty); after it, root's shell reads the
+# next line.  The user's command pushes "echo INJECTED" into the terminal with TIOCSTI
+# (Debian 12's kernel allows it: dev.tty.legacy_tiocsti = 1): on root's terminal, that line
+# is what root's shell reads.  Through stdin; through /dev/tty with stdin elsewhere; and
+# through /dev/tty with none of fds 0-2 a terminal (root's is still the controlling one).
+# The control: the command does read what root types, through a terminal that is not
+# root's, and its exit status comes back.
+test_run_tiocsti() {
+	local how out bad=0
+	command -v script >/dev/null || { echo "no script(1) here"; exit 77; }
+	printf '%s\n' "$INJECT" >"$W/inject.py"
+	chmod 0644 "$W/inject.py"
+	mkfifo "$W/tty-in"
+	exec 9<>"$W/tty-in" # never EOF: script(1) would pass that on to root's shell
+	for how in stdin devtty notty; do
+		local redir=""
+		case $how in
+		devtty) redir="</dev/null" ;;
+		notty) redir="</dev/null >$W/notty.out 2>&1; r=\$?; cat $W/notty.out; (exit \$r)" ;;
+		esac
+		out=$(script -qec "'$NSI' run -u $A -s $SERVICE -- python3 '$W/inject.py' $how $redir
+			echo rc=\$?; read -t 2 l && echo \"ROOT-READ:\$l\"; echo end" /dev/null <&9 2>&1)
+		echo "== $how: $out"
+		grep -q '^rc=0' <<<"$out" || { log "FAIL: $how: the command failed"; bad=1; }
+		if grep -q 'ROOT-READ:echo INJECTED' <<<"$out"; then
+			log "FAIL: $how: the user's command typed into root's shell"
+			bad=1
+		fi
+	done
+	# The control.
+	echo typed-by-root >&9
+	out=$(script -qec "tty; '$NSI' run -u $A -s $SERVICE -- sh -c 'read l; echo \"got:\$l\"; tty; exit 3'
+		echo rc=\$?" /dev/null <&9 2>&1 | tr -d '\r')
+	echo "== control: $out"
+	grep -qx 'got:typed-by-root' <<<"$out" || { log "FAIL: the command did not read root's input"; bad=1; }
+	grep -qx 'rc=3' <<<"$out" || { log "FAIL: exit status lost"; bad=1; }
+	[ "$(grep -c '^/dev/pts/' <<<"$out")" = 2 ] || { log "FAIL: no terminal"; bad=1; }
+	[ "$(grep '^/dev/pts/' <<<"$out" | sort -u | wc -l)" = 2 ] ||
+		{ log "FAIL: the command has root's terminal"; bad=1; }
+	exec 9>&-
+	[ $bad = 0 ]
+}
+
 at "[inv2] enter: the record's pid held by the user's chrooted process (nested = isolate)" \
 	test_enter_reused_pid
+at "[inv2] run in root's terminal: the command's TIOCSTI never reaches root's shell" \
+	test_run_tiocsti
 atk_done
