@@ -33,6 +33,11 @@ nsi_user "$A"
 nsi_user "$B"
 nsi_user "$LU"
 nsi_group "$ADM" "$B"
+# NSI_PTY_BASHRC=TEXT is appended to the test users' ~/.bashrc: the pty test under other
+# prompts and terminal settings, e.g. NSI_PTY_BASHRC='PROMPT_COMMAND="sleep 0.3"; stty echo'.
+if [ -n "${NSI_PTY_BASHRC:-}" ]; then
+	for u in "$A" "$B" "$LU"; do printf '%s\n' "$NSI_PTY_BASHRC" >>"/home/$u/.bashrc"; done
+fi
 nsi_conf <<CONF
 hostname     = "nsi-%u"
 kill_timeout = 2
@@ -73,6 +78,10 @@ expect_no_line() {
 	! grep -qE -- "$3" <<<"$2" || die "$1: a line matches /$3/ in:"$'\n'"$2"
 }
 field() { sed -n "s/^$1=//p" <<<"$2" | tr -d '\r' | head -n 1; }
+# pty_field KEY OUTPUT: the value a pty session printed as "@MARK.KEY=VALUE" (test_control_master),
+# wherever it is on a line.
+PTY_MARK=nsi$RANDOM$RANDOM
+pty_field() { sed -n "s/.*@$PTY_MARK\.$1=//p" <<<"$2" | head -n 1; }
 # Run CMD when the test ends, however it ends, and still what t wants then (lib.sh's kill_bg).
 at_exit() { trap "$1; if declare -F kill_bg >/dev/null; then kill_bg; fi" EXIT; }
 
@@ -178,16 +187,23 @@ test_control_master() {
 	done
 	wait
 	# A login shell on a pty; its input is typed ahead.  Job control: a job, jobs, kill %1.
+	# What comes back is a terminal's: prompts (with no newline after them when readline does
+	# not echo, as with TERM=dumb), maybe the echoed input, escape sequences, in an order that
+	# depends on timing.  So each answer starts a line of its own, and its key is "@MARK.KEY=",
+	# made by printf from an octal escape (\100 is @): in the output, never in echoed input or
+	# a prompt.  kill and wait are on one line: at the next prompt bash would report the job
+	# done and forget it, and wait %1 would find no job (127).
 	pty=$(printf '%s\n' \
-		"echo \"ns=\$($NS4)\"" \
-		'echo "self=$$"; echo "tty=$(tty)"; echo "monitor=$(set -o | awk '\''$1 == "monitor" { print $2 }'\'')"' \
-		'sleep 100 &' 'jobs' 'kill %1' 'wait %1; echo "killed=$?"' 'echo "who=$(who | wc -l)"' \
-		'echo "files=$(ls /tmp | tr "\n" " ")"' 'ps -e -o pid=,tty=,args=' 'exit' |
+		"k() { printf '\\n\\100$PTY_MARK.%s=%s\\n' \"\$1\" \"\$2\"; }" \
+		"k ns \"\$($NS4)\"" \
+		'k self $$; k tty "$(tty)"; k monitor "$(set -o | awk '\''$1 == "monitor" { print $2 }'\'')"' \
+		'sleep 100 &' 'echo; jobs' 'kill %1; wait %1; k killed $?' 'k who "$(who | wc -l)"' \
+		'k files "$(ls /tmp | tr "\n" " ")"' 'echo; ps -e -o pid=,tty=,args=' 'exit' |
 		S -tt "$A@lab" 2>&1 | tr -d '\r')
 	printf '%s\n' "$pty"
 	expect_eq "records during the connection" "$(records_of "$A")" 1
 	expect_eq "pam_open_session calls" "$(($(opens) - before))" 1
-	ns=$(field ns "$pty")
+	ns=$(pty_field ns "$pty")
 	[ -n "$ns" ] || die "no namespaces from the pty channel"
 	for i in 1 2 3; do
 		out=$(cat "$W/log/cm-$i")
@@ -198,15 +214,15 @@ test_control_master() {
 	for x in $HOST_NS; do
 		if grep -qF "$x" <<<"$ns"; then die "shares $x with the host"; fi
 	done
-	[ "$(field self "$pty")" -gt 2 ] || die "the pty shell is PID $(field self "$pty")"
-	expect_line "pty" "$pty" '^tty=/dev/pts/[0-9]+$'
-	expect_eq "job control" "$(field monitor "$pty")" on
+	[ "$(pty_field self "$pty")" -gt 2 ] || die "the pty shell is PID $(pty_field self "$pty")"
+	expect_line "pty" "$(pty_field tty "$pty")" '^/dev/pts/[0-9]+$'
+	expect_eq "job control" "$(pty_field monitor "$pty")" on
 	expect_line "jobs" "$pty" '^\[1\]\+ +Running +sleep 100 &$'
-	expect_eq "the killed job's status" "$(field killed "$pty")" 143
+	expect_eq "the killed job's status" "$(pty_field killed "$pty")" 143
 	# wtmp is right (last), but `who` inside drops utmp's host PIDs (F12).
-	expect_eq "who inside" "$(field who "$pty")" 0
+	expect_eq "who inside" "$(pty_field who "$pty")" 0
 	expect_line "last" "$(last -w -f "$W/var/wtmp")" "^$A +pts/[0-9]+ +127\\.0\\.0\\.1 "
-	expect_eq "the channels' files" "$(field files "$pty")" "chan-1 chan-2 chan-3 "
+	expect_eq "the channels' files" "$(pty_field files "$pty")" "chan-1 chan-2 chan-3 "
 	expect_line "PID 1 in the pty's view" "$pty" "^ +1 \\? +$W/bin/nsisolate-helper open "
 	expect_line "the login shell" "$pty" '^ +[0-9]+ pts/[0-9]+ +-bash$'
 	master_stop "$A"
