@@ -32,13 +32,16 @@ enum nsi_verdict {
 	NSI_FAIL = 3,	/* isolation was wanted and failed: see on_error */
 };
 
+/* The caller already runs inside an isolated session (su or sudo in one, say). */
+#define NSI_REPLY_IN_SESSION 0x1u
+
 struct nsi_reply {
 	uint32_t magic;
 	uint32_t verdict;
-	uint32_t on_error; /* CONF_ON_ERROR_*: what to do with NSI_FAIL */
-	uint32_t clone_ns; /* CLONE_NEW* flags of the namespaces to join */
-	int32_t init_pid;  /* PID 1 of the session, as the module sees it */
-	uint32_t pad;
+	uint32_t on_error;   /* CONF_ON_ERROR_*: what to do with NSI_FAIL */
+	uint32_t clone_ns;   /* CLONE_NEW* flags of the namespaces to join */
+	int32_t init_pid;    /* PID 1 of the session, as the module sees it */
+	uint32_t flags;	     /* NSI_REPLY_* */
 	uint64_t session_id; /* name of the record in NSI_RUN_DIR/sessions */
 	char rule[128];	     /* the rule that applied, for the log line */
 	char msg[512];	     /* why it was ignored, or what failed */

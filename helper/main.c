@@ -63,12 +63,16 @@ send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds)
 		;
 }
 
+/* What every reply says besides its verdict (NSI_REPLY_*). */
+static uint32_t reply_flags;
+
 static void
 reply_init(struct nsi_reply *r, unsigned verdict)
 {
 	memset(r, 0, sizeof(*r));
 	r->magic = NSI_REPLY_MAGIC;
 	r->verdict = verdict;
+	r->flags = reply_flags;
 }
 
 void
@@ -292,13 +296,18 @@ main(int argc, char **argv)
 			reply_fail(plan.on_error, "%s", err);
 	}
 	describe_rule(&plan, rule, sizeof(rule));
+	/*
+	 * Before anything else looks at paths: inside a session they are overmounted.  Also
+	 * for users left alone: the module tells su and sudo inside a session (root is exempt
+	 * by default) how to reach systemd from there (pam_module/pam_nsisolate.c).
+	 */
+	r = session_is_nested(&nested_id);
+	if (r > 0)
+		reply_flags |= NSI_REPLY_IN_SESSION;
 	if (plan.verdict == PLAN_EXEMPT)
 		reply_ignore(rule, "%s", plan.why);
 	if (plan.verdict == PLAN_DISABLED)
 		reply_ignore(rule, "isolate = false (%s)", rule);
-
-	/* Before anything else looks at paths: inside a session they are overmounted (F42). */
-	r = session_is_nested(&nested_id);
 	if (r < 0)
 		reply_fail(CONF_ON_ERROR_DENY, "cannot tell whether this login is nested: %s",
 			   strerror(-r));

@@ -9,6 +9,7 @@
  *   session required pam_nsisolate.so [conf=FILE] [helper=PATH] [debug]
  */
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -83,6 +84,20 @@ publish_session(pam_handle_t *pamh, const struct state *st, const char **what)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * systemctl (systemd 254 and later) talks to systemd through its private socket and gives up
+ * when the peer's pid is hidden, as it is from inside a PID namespace; with
+ * SYSTEMCTL_FORCE_BUS=1 it goes through D-Bus, which works from there.  PID 1 of the
+ * session also covers the private socket, for systemctl versions that fall back by
+ * themselves.  Set for the user's session, and for su or sudo run inside one (where sudo's
+ * env_reset has dropped it): the PAM environment reaches their commands.
+ */
+static void
+systemd_bus_hint(pam_handle_t *pamh)
+{
+	(void)pam_putenv(pamh, "SYSTEMCTL_FORCE_BUS=1");
 }
 
 static int
@@ -162,6 +177,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	uid = u.uid;
 	user_info_free(&u);
 	(void)log_safe(reply.msg, msg, sizeof(msg));
+	if (reply.flags & NSI_REPLY_IN_SESSION)
+		systemd_bus_hint(pamh);
 	if (reply.verdict == NSI_IGNORE) {
 		if (a.debug)
 			pam_syslog(pamh, LOG_DEBUG, "not isolating user %s: %s", safe, msg);
@@ -222,6 +239,10 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		free(st);
 		return refuse_or_allow(pamh, reply.on_error, safe, msg);
 	}
+	/* Not for the user manager: its own processes share its PID namespace, and its
+	 * dbus.socket asks it over the bus that very socket is to provide. */
+	if ((reply.clone_ns & CLONE_NEWPID) && !st->detached)
+		systemd_bus_hint(pamh);
 	logind = pam_getenv(pamh, "XDG_SESSION_ID");
 	(void)log_safe(logind ? logind : "-", logind_safe, sizeof(logind_safe));
 	pam_syslog(pamh, LOG_INFO,
