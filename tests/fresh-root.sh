@@ -2,7 +2,8 @@
 # The README's quick start on a fresh Debian 12: `sh scripts/demo` then `sh scripts/check`,
 # as root, in a chroot made by `debootstrap --variant=minbase bookworm`.  Root only.
 #
-#   sh tests/fresh-root.sh [--worktree] [--keep]     run the quick start, print both exit codes
+#   sh tests/fresh-root.sh [--worktree] [--keep] [--no-bind]
+#                                                    run the quick start, print both exit codes
 #   sh tests/fresh-root.sh --cache-only              only build the pristine root (no tests)
 #
 # The pristine root is made once and kept as a tar outside the tree:
@@ -13,9 +14,11 @@
 # `git archive HEAD` (committed files only), or with --worktree the working tree's tracked
 # and untracked files (not the ignored ones, so no build/).
 #
-# The chroot runs in a mount namespace of its own (private propagation) with /proc, /sys,
-# a tmpfs /dev (device nodes, a devpts instance of its own, /dev/shm, /dev/mqueue) and a
-# tmpfs /run mounted inside it: nothing is mounted on the host, and when the run ends any
+# The chroot runs in a mount namespace of its own (private propagation), its root bound onto
+# itself so that "/" is a mount point inside as on a real machine (--no-bind: a plain
+# directory, as with a bare chroot), with /proc, /sys, a tmpfs /dev (device nodes, a devpts
+# instance of its own, /dev/shm, /dev/mqueue) and a tmpfs /run mounted inside it, and
+# TERM=dumb.  Nothing is mounted on the host, and when the run ends any
 # process still running in the root is killed and the scratch root is removed (--keep
 # leaves the root).  The log: $NSI_FRESH_CACHE/logs/<time>.log.
 #
@@ -26,13 +29,14 @@ set -eu
 
 cache=${NSI_FRESH_CACHE:-/var/cache/nsisolate-fresh}
 release=${NSI_FRESH_RELEASE:-bookworm}
-worktree="" keep="" cache_only=""
+worktree="" keep="" cache_only="" bind=1
 for a in "$@"; do
 	case $a in
 	--worktree) worktree=1 ;;
 	--keep) keep=1 ;;
 	--cache-only) cache_only=1 ;;
-	*) echo "usage: sh tests/fresh-root.sh [--worktree] [--keep] | --cache-only" >&2; exit 2 ;;
+	--no-bind) bind="" ;;
+	*) echo "usage: sh tests/fresh-root.sh [--worktree] [--keep] [--no-bind] | --cache-only" >&2; exit 2 ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || { echo "fresh-root: needs root" >&2; exit 2; }
@@ -114,6 +118,7 @@ say "$what in $root/root/nsisolate; log $log"
 # ---- the quick start, in a chroot in a mount namespace of its own ---------------------------
 unshare -m --propagation private sh -eu -c '
 	r=$1
+	[ -z "$2" ] || mount --bind "$r" "$r"
 	mount -t proc -o nosuid,nodev,noexec proc "$r/proc"
 	mount -t sysfs -o nosuid,nodev,noexec sysfs "$r/sys"
 	mount -t tmpfs -o nosuid,mode=0755,size=256m run "$r/run"
@@ -145,7 +150,7 @@ unshare -m --propagation private sh -eu -c '
 	}
 	run demo
 	run check
-' fresh-root "$root" 2>&1 | tee "$log"
+' fresh-root "$root" "$bind" 2>&1 | tee "$log"
 
 demo=$(cat "$root/root/.rc-demo" 2>/dev/null || echo none)
 check=$(cat "$root/root/.rc-check" 2>/dev/null || echo none)
