@@ -11,6 +11,7 @@
 #   make deb             the Debian package, in build/deb/ (lintian-checked)
 #   make man-check       groff -ww over the man pages
 #   make check-package   build, install, enable, use and purge the package, leaving no trace
+#   make check-systemd   Debian 12 and 13 booted with systemd under systemd-nspawn (root)
 #   make format-check    clang-format --dry-run --Werror over the sources
 #
 # WERROR=1 turns warnings into errors (CI does this).
@@ -146,9 +147,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 # test_identity replaces NSS's group lookups with answers of its own (failures included).
 $(BUILD)/tests/test_identity: LDFLAGS += -Wl,--wrap=getgrgid_r -Wl,--wrap=getgrouplist
 
-.PHONY: check check-unit check-pam check-e2e check-attacks sanitize
+.PHONY: check check-unit check-pam check-e2e check-attacks check-systemd sanitize
 # The PAM-level and end-to-end suites need root; run as another user they report a skip.
-check: check-unit check-pam check-e2e check-attacks check-package
+check: check-unit check-pam check-e2e check-attacks check-package check-systemd
 
 # -rdynamic: the test's own syslog() must take the place of libc's inside libpam.
 $(BUILD)/tests/pam_%: tests/pam/test_%.c
@@ -169,6 +170,12 @@ check-e2e: $(PROGRAMS)
 ATTACK_SUITES := $(sort $(wildcard tests/attacks/*.sh))
 check-attacks: $(PROGRAMS)
 	@BUILD=$(abspath $(BUILD)) sh tests/run-suites.sh attacks $(ATTACK_SUITES)
+
+# Debian 12 and 13 booted with systemd as PID 1 (systemd-nspawn), the .deb built in each
+# (tests/systemd/run.sh; docs/systemd.md).  Root; the base roots are cached in
+# /var/cache/nsisolate-lab.
+check-systemd:
+	@sh tests/run-suites.sh systemd tests/systemd/bookworm.sh tests/systemd/trixie.sh
 
 check-unit: $(UNIT_TESTS)
 	@sh tests/run-unit.sh $(UNIT_TESTS)

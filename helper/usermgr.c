@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -146,6 +147,39 @@ forward(int sig)
 		(void)kill(child, sig);
 }
 
+/*
+ * The parent keeps CAP_KILL alone, for one signal: when the manager has exited, it asks the
+ * session's PID 1 (real uid 0, out of the user's reach otherwise) to end the session, and
+ * waits for it, before it exits itself.  Once the main process is gone systemd SIGKILLs the
+ * rest of the unit, PID 1 included, which would leave its record behind.  The kept
+ * capability cannot be turned against anything else: the signal goes through the pidfd
+ * of that PID 1, and a process holding a capability its user lacks cannot be traced.
+ */
+static void
+keep_only_kill(void)
+{
+	_cleanup_(cap_free) cap_t c = cap_init();
+	const cap_value_t kill_cap = CAP_KILL;
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 || !c ||
+	    cap_set_flag(c, CAP_EFFECTIVE, 1, &kill_cap, CAP_SET) < 0 ||
+	    cap_set_flag(c, CAP_PERMITTED, 1, &kill_cap, CAP_SET) < 0 || cap_set_proc(c) < 0)
+		die("nsisolate-usermgr: cannot drop capabilities: %m");
+}
+
+static void
+end_session(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
+		syslog(LOG_WARNING, "cannot end the session: %m");
+	/* PID 1 gives what is left kill_timeout seconds; the manager's services are gone. */
+	while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+		;
+	drop_caps();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,6 +187,7 @@ main(int argc, char **argv)
 	struct session_record rec;
 	struct sigaction sa = {.sa_handler = forward};
 	const char *id = getenv(ENV_NAME);
+	sigset_t mask, old;
 	int pidfd, status;
 
 	openlog("nsisolate-usermgr", LOG_PID, LOG_AUTHPRIV);
@@ -172,28 +207,33 @@ main(int argc, char **argv)
 	if (chdir("/") < 0)
 		die("nsisolate-usermgr: chdir: %m");
 	private_manager_dir();
-	/* Block the signals to pass on until the child exists, so none is lost. */
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+	/* The signals to pass on stay blocked until the child exists, so none is lost. */
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		sigaddset(&mask, sigs[i]);
 		(void)sigaction(sigs[i], &sa, NULL);
+	}
+	(void)sigprocmask(SIG_BLOCK, &mask, &old);
 	child = fork();
 	if (child < 0)
 		die("nsisolate-usermgr: fork: %m");
 	if (child == 0) {
 		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 			(void)signal(sigs[i], SIG_DFL);
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pidfd);
 		drop_caps();
 		execv(argv[1], argv + 1);
 		die("nsisolate-usermgr: cannot run %s: %m", argv[1]);
 	}
-	drop_caps();
-	close(pidfd);
+	keep_only_kill();
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	syslog(LOG_INFO, "user manager of uid %u started in session %s, pid %d", (unsigned)getuid(),
 	       id, (int)child);
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			die("nsisolate-usermgr: waitpid: %m");
+	end_session(pidfd);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);

@@ -191,18 +191,6 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 
 	kind = opener_kind(service ? service : "");
-	if (kind == OPENER_UNIT) {
-		(void)pidfd_send_signal(fds[0], SIGKILL, NULL, 0);
-		close(fds[0]);
-		close(fds[1]);
-		closep(&control);
-		return refuse_or_allow(
-			pamh, reply.on_error, safe,
-			"the session is opened by a systemd unit with PAMName=, whose program "
-			"would run outside the session's PID namespace; run 'su - USER' or "
-			"'nsisolate run -u USER' in the unit instead");
-	}
-
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		(void)pidfd_send_signal(fds[0], SIGKILL, NULL, 0);
@@ -225,6 +213,17 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		.init_pid = reply.init_pid,
 		.detached = kind == OPENER_USER_MANAGER,
 	};
+	if (kind == OPENER_UNIT) {
+		(void)pidfd_send_signal(st->pidfd, SIGKILL, NULL, 0);
+		(void)join_remove_record(st, false);
+		join_close_fds(st);
+		free(st);
+		return refuse_or_allow(
+			pamh, reply.on_error, safe,
+			"the session is opened by a systemd unit with PAMName=, whose program "
+			"would run outside the session's PID namespace; run 'su - USER' or "
+			"'nsisolate run -u USER' in the unit instead");
+	}
 	r = st->detached ? publish_session(pamh, st, &what) : join_session(st, &what);
 	if (r == 0 && pam_set_data(pamh, DATA_KEY, st, cleanup) != PAM_SUCCESS) {
 		/* Joined but cannot remember it: undo the join, or we could never leave. */

@@ -1,0 +1,204 @@
+#!/bin/bash
+# The systemd lab suite: a Debian release booted with systemd as PID 1 (systemd-nspawn), the
+# project's .deb built inside it, installed, enabled with pam-auth-update; then every way a
+# user's code runs on such a host is tried from an isolated ssh session.
+#
+#   bash tests/systemd/run.sh bookworm|trixie      (root; "make check-systemd" runs both)
+#
+# The lab's mounts live in a mount namespace of this script's own (unshare -m below), the
+# container is stopped by its PID, the cached base root stays in /var/cache/nsisolate-lab.
+set -euo pipefail
+
+export LAB_RELEASE=${1:-bookworm}
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP systemd lab: needs root"
+	exit 0
+fi
+for c in systemd-nspawn debootstrap unshare nsenter ssh ssh-keygen; do
+	if ! command -v "$c" >/dev/null; then
+		echo "1..0 # SKIP systemd lab: no $c (sh scripts/deps test installs it)"
+		exit 0
+	fi
+done
+# In a chroot (tests/fresh-root.sh runs the quick start in one) there is no machine to boot.
+if [ "$(stat -c %d:%i /)" != "$(stat -c %d:%i /proc/1/root/. 2>/dev/null)" ]; then
+	echo "1..0 # SKIP systemd lab: running in a chroot"
+	exit 0
+fi
+if [ -z "${NSI_LAB_NS:-}" ]; then
+	export NSI_LAB_NS=1
+	exec unshare -m --propagation private bash "$0" "$@"
+fi
+
+. "$(dirname "$0")/lab.bash"
+
+# ---- checks ---------------------------------------------------------------------------------
+
+# One probe for every way in: PID 1, the processes seen, /tmp, the IPC namespace.
+PROBE='echo "pid1=$(cat /proc/1/comm)"; echo "procs=$(ps -e -o comm= | sort -u | tr "\n" " ")"; echo "tmp=$(ls -A /tmp | tr "\n" " ")"'
+field() { sed -n "s/^$1=//p" <<<"$2" | head -n 1; }
+# Inside a session: the helper is PID 1, no host process and no host /tmp are in sight.
+isolated() {
+	local what=$1 out=$2
+	sed 's/^/#   /' <<<"$out" >&2
+	[ "$(field pid1 "$out")" = nsisolate-helpe ] || fail "$what: PID 1 is '$(field pid1 "$out")'"
+	! grep -qwE 'systemd-journal|systemd-logind|cron|atd|agetty' <<<"$(field procs "$out")" ||
+		fail "$what: sees the host's processes"
+	! grep -q nsitest-host-marker <<<"$(field tmp "$out")" || fail "$what: sees the host's /tmp"
+}
+
+test_ssh() {
+	local out id
+	out=$(lab_ssh nsitesta "$PROBE; echo \"logind=\$XDG_SESSION_ID\"")
+	isolated "ssh" "$out"
+	id=$(field logind "$out")
+	[ -n "$id" ] || fail "no logind session (XDG_SESSION_ID)"
+	lab_exec journalctl -q --no-pager -t sshd -t sshd-session -g "pam_nsisolate.*logind session $id," |
+		grep -q 'session isolated' || fail "no journal line naming logind session $id"
+}
+
+# The back door: the user manager runs what any session of the user asks it to.
+test_systemd_run_user() {
+	local out
+	out=$(lab_ssh nsitesta "echo from-login >/tmp/nsitest-shared; systemd-run --user --wait -q -P sh -c '$PROBE'")
+	isolated "systemd-run --user" "$out"
+	grep -q nsitest-shared <<<"$(field tmp "$out")" ||
+		fail "the user manager does not share the user's /tmp"
+	grep -qw systemd <<<"$(field procs "$out")" || fail "the user manager is not in its session"
+}
+
+test_user_service_ends() {
+	# A service of the user's own (systemd-run --user without --wait needs the manager's
+	# private socket on systemd 257: docs/systemd.md, limits).
+	lab_ssh nsitesta 'mkdir -p ~/.config/systemd/user && printf "[Service]\nExecStart=/bin/sleep 4243\n" >~/.config/systemd/user/nsitest-sleeper.service
+		systemctl --user daemon-reload && systemctl --user start nsitest-sleeper'
+	lab_exec pgrep -f 'sleep 4243' >/dev/null || fail "the user service did not start"
+	# logind stops the user manager 10 s after the user's last session (UserStopDelaySec).
+	wait_until 40 sh -c "! nsenter -t $LAB_INIT -p -m pgrep -f 'sleep 4243' >/dev/null" ||
+		fail "a user service outlived the user's sessions and the user manager"
+}
+
+test_systemctl_user() {
+	local out
+	out=$(lab_ssh nsitesta 'systemctl --user is-system-running; systemctl --user list-units -q --no-pager | wc -l' 2>&1) || true
+	sed 's/^/#   /' <<<"$out" >&2
+	grep -qE '^(running|degraded|starting)$' <<<"$out" || fail "systemctl --user failed"
+}
+
+test_sudo_systemctl() {
+	local out
+	out=$(lab_ssh nsitestadm "$PROBE; sudo systemctl is-system-running; sudo systemctl status ssh --no-pager | head -n 3; sudo systemctl restart cron && echo restarted; sudo -i systemctl is-active cron; sudo journalctl -n 1 --no-pager -q >/dev/null && echo journal-ok; sudo loginctl list-sessions --no-legend | grep -c nsitestadm" 2>&1) || true
+	isolated "the admin's ssh session" "$out"
+	grep -qE '^(running|degraded)$' <<<"$out" || fail "sudo systemctl is-system-running failed"
+	grep -q 'ssh.service' <<<"$out" || fail "sudo systemctl status failed"
+	grep -q '^restarted$' <<<"$out" || fail "sudo systemctl restart failed"
+	grep -q '^active$' <<<"$out" || fail "sudo -i systemctl failed"
+	grep -q '^journal-ok$' <<<"$out" || fail "sudo journalctl failed"
+}
+
+test_su() {
+	local out
+	out=$(lab_exec su - nsitesta -c "$PROBE")
+	isolated "su -" "$out"
+}
+
+test_at() {
+	local out
+	lab_exec rm -f /home/nsitesta/at.out
+	printf '(%s) >/home/nsitesta/at.out 2>&1\n' "$PROBE" >"$LAB_W/root/home/nsitesta/nsitest.at"
+	chmod 0644 "$LAB_W/root/home/nsitesta/nsitest.at"
+	lab_ssh nsitesta 'at -f ~/nsitest.at now 2>/dev/null' </dev/null
+	# at wakes atd by its pid, which a PID namespace hides: atd then finds the job on its
+	# own, within the hour.  Wake it up here (docs/systemd.md).
+	lab_exec sh -c 'kill -HUP "$(cat /run/atd.pid)"'
+	wait_until 20 lab_exec test -s /home/nsitesta/at.out || fail "the at job did not run"
+	out=$(lab_exec cat /home/nsitesta/at.out)
+	isolated "at" "$out"
+}
+
+cron_start() {
+	lab_exec rm -f /home/nsitesta/cron.out
+	printf '* * * * * (%s) >/home/nsitesta/cron.out 2>&1\n' "$PROBE" >"$LAB_W/root/root/nsitest.cron"
+	lab_exec crontab -u nsitesta /root/nsitest.cron
+}
+test_cron() {
+	local out
+	wait_until 70 lab_exec test -s /home/nsitesta/cron.out || fail "the cron job did not run"
+	lab_exec crontab -u nsitesta -r
+	out=$(lab_exec cat /home/nsitesta/cron.out)
+	isolated "cron" "$out"
+}
+
+# A unit with PAMName= runs its program in the very process that opened the session: never
+# half-isolated; refused with a line that says what to do.  su in a unit is isolated.
+test_pamname_units() {
+	local rc=0 out
+	lab_exec systemd-run -q --wait -p PAMName=login -p User=nsitesta true >/dev/null 2>&1 || rc=$?
+	[ "$rc" != 0 ] || fail "a PAMName= unit of an isolated user ran"
+	lab_exec journalctl -q --no-pager -g 'opened by a systemd unit with PAMName=' | grep -q . ||
+		fail "no journal line says why"
+	out=$(lab_exec machinectl shell -q root@.host /bin/su - nsitesta -c "$PROBE" 2>&1 | tr -d '\r')
+	isolated "machinectl shell root@.host su - USER" "$out"
+	out=$(lab_exec systemd-run -q --wait -P -p PAMName=login -p User=root sh -c 'echo root-unit-ok' 2>&1)
+	grep -q root-unit-ok <<<"$out" || fail "a PAMName= unit of an exempt user (root) failed: $out"
+}
+
+logind_kill() {
+	lab_exec sh -c "mkdir -p /etc/systemd/logind.conf.d && printf '[Login]\nKillUserProcesses=$1\n' >/etc/systemd/logind.conf.d/nsitest.conf && systemctl restart systemd-logind"
+	sleep 1
+}
+gone() { ! lab_exec pgrep -f "$1" >/dev/null; }
+
+test_logout_kup_no() {
+	logind_kill no
+	lab_ssh nsitesta 'nohup sleep 4244 >/dev/null 2>&1 & echo started'
+	wait_until 10 gone 'sleep 4244' || fail "a nohup job outlived the logout (KillUserProcesses=no)"
+}
+
+# linger = true (nsitestb): with KillUserProcesses=no a tmux server keeps the session; when
+# it exits, the session ends.  With KillUserProcesses=yes logind stops the session's scope,
+# helper included: linger has no effect there.
+test_linger() {
+	logind_kill no
+	lab_ssh nsitestb 'tmux new-session -d -s nsitest "sleep 4245"'
+	sleep 2
+	lab_exec pgrep -f 'sleep 4245' >/dev/null || fail "linger: the tmux job did not outlive the logout"
+	lab_exec pkill -f 'sleep 4245' || true
+	wait_until 10 sh -c "! nsenter -t $LAB_INIT -p -m pgrep -u nsitestb -f 'tmux|nsisolate-helper open.*--service sshd' >/dev/null" ||
+		fail "linger: the session did not end with its last process"
+	logind_kill yes
+	lab_ssh nsitestb 'tmux new-session -d -s nsitest "sleep 4246"'
+	wait_until 10 gone 'sleep 4246' || fail "KillUserProcesses=yes: the lingering job survived"
+	logind_kill no
+}
+
+# After everything: no record but the user managers', no helper but theirs.
+test_nothing_left() {
+	lab_exec sh -c 'systemctl stop user@1000 user@1001 user@1002 2>/dev/null; true'
+	wait_until 10 sh -c "[ -z \"\$(nsenter -t $LAB_INIT -m ls -A /run/nsisolate/sessions)\" ]" ||
+		fail "records left: $(lab_exec sh -c 'cd /run/nsisolate/sessions && grep -H -E "^(service|user|pid)=" -- *' | tr '\n' ' ')"
+	gone 'nsisolate-helper' || fail "a helper is left: $(lab_exec pgrep -af nsisolate-helper)"
+}
+
+# ---- main -----------------------------------------------------------------------------------
+
+lab_init
+lab_build_deb
+lab_provision
+printf 'user "nsitestb" {\n    linger = true\n}\n' >>"$LAB_W/root/etc/security/nsisolate.conf"
+lab_boot
+lab_exec nsisolate check >/dev/null
+cron_start
+t "ssh: the helper is PID 1, nothing of the host in sight, the journal names the logind session" test_ssh
+t "systemd-run --user runs in the user's isolation, with the user's /tmp" test_systemd_run_user
+t "systemctl --user works from an isolated session" test_systemctl_user
+t "sudo systemctl, sudo -i, journalctl, loginctl work from an isolated session" test_sudo_systemctl
+t "su - is isolated" test_su
+t "at jobs are isolated" test_at
+t "units with PAMName= are refused with a reason; su in a unit is isolated; root's run" test_pamname_units
+t "logout (KillUserProcesses=no) ends what the session left running" test_logout_kup_no
+t "linger = true keeps a tmux job until it ends; KillUserProcesses=yes ends it at logout" test_linger
+t "a user service ends with the user manager after the last logout" test_user_service_ends
+t "cron jobs are isolated" test_cron
+t "nothing is left: no record, no helper" test_nothing_left
+lab_done
