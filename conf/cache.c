@@ -112,6 +112,7 @@ conf_validate_blob(const void *blob, size_t size)
 	    !in_bounds(h->group_index_off, h->n_groups, 4, size) ||
 	    !in_bounds(h->exempt_users_off, h->n_exempt_users, 4, size) ||
 	    !in_bounds(h->exempt_groups_off, h->n_exempt_groups, 4, size) ||
+	    !in_bounds(h->exempt_services_off, h->n_exempt_services, 4, size) ||
 	    !in_bounds(h->strings_off, h->strings_size, 1, size) || h->strings_size == 0)
 		return -EBADMSG;
 	strings = (const char *)blob + h->strings_off;
@@ -148,6 +149,9 @@ conf_validate_blob(const void *blob, size_t size)
 			return -EBADMSG;
 	for (uint32_t i = 0; i < h->n_exempt_groups; i++)
 		if (conf_u32(&c, h->exempt_groups_off)[i] >= h->strings_size)
+			return -EBADMSG;
+	for (uint32_t i = 0; i < h->n_exempt_services; i++)
+		if (conf_u32(&c, h->exempt_services_off)[i] >= h->strings_size)
 			return -EBADMSG;
 	return 0;
 }

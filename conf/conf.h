@@ -22,6 +22,7 @@
 #define CONF_MAX_PRIVATE      16  /* private directories per rule */
 #define CONF_MAX_NAME	      256 /* user and group names (LOGIN_NAME_MAX) */
 #define CONF_MAX_HOSTNAME     64  /* HOST_NAME_MAX */
+#define CONF_MAX_SERVICE      64  /* a PAM service name in exempt_services */
 #define CONF_MAX_KILL_TIMEOUT 3600
 
 enum conf_ns {
@@ -87,13 +88,17 @@ int conf_check_targets(const struct conf *c, struct conf_diags *diags);
 
 /* ---- resolution ------------------------------------------------------------------------- */
 
-/* Who is logging in, gathered through NSS by the caller (the module or the admin tool). */
+/*
+ * Who is logging in, gathered through NSS by the caller (the module or the admin tool), and
+ * through which PAM service.
+ */
 struct identity {
 	const char *name;
 	uid_t uid;
 	gid_t gid;
 	size_t ngroups;
 	const char *const *group_names; /* every group the user is in, primary included */
+	const char *service;		/* PAM_SERVICE; NULL: not known (nsisolate explain) */
 };
 
 struct plan_private {
@@ -108,7 +113,7 @@ struct plan_private {
 
 enum plan_verdict {
 	PLAN_ISOLATE,  /* build a session */
-	PLAN_EXEMPT,   /* exempt_users / exempt_groups */
+	PLAN_EXEMPT,   /* exempt_services / exempt_users / exempt_groups */
 	PLAN_DISABLED, /* the matching rule says isolate = false */
 };
 
@@ -129,13 +134,21 @@ struct plan {
 };
 
 /*
- * Resolve the plan for one user: exempt lists first, then the first `user` section naming
+ * Resolve the plan for one login: exempt lists first (the service, then the user, then the
+ * user's groups; a NULL service matches no exempt_services entry), then the first `user` section naming
  * the user (or "#UID"), else the first `group` section in file order naming one of the
  * user's groups, else the top level.  `host` is the host's short name for "%h".  Returns 0,
  * or -EINVAL with a message in err (for example a hostname that is not valid for this user).
  */
 int conf_resolve(const struct conf *c, const struct identity *id, const char *host,
 		 struct plan *ret, char *err, size_t errlen);
+
+/* Whether `service` is in exempt_services. */
+bool conf_service_exempt(const struct conf *c, const char *service);
+/* How many names exempt_services holds, and the line that set it (0: never set). */
+size_t conf_exempt_services(const struct conf *c, unsigned *ret_line);
+/* Name `i` of exempt_services, in sorted order; NULL past the end. */
+const char *conf_exempt_service(const struct conf *c, size_t i);
 
 /* The rule's top-level on_error, for failures that come before a plan exists. */
 enum conf_on_error conf_default_on_error(const struct conf *c);

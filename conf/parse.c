@@ -41,6 +41,7 @@ static cfg_opt_t top_opts[] = {
 	RULE_OPTS,
 	CFG_STR_LIST("exempt_users", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("exempt_groups", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("exempt_services", NULL, CFGF_NODEFAULT),
 	CFG_SEC("user", rule_opts, CFGF_MULTI),
 	CFG_SEC("group", rule_opts, CFGF_MULTI),
 	CFG_END(),

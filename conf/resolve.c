@@ -76,7 +76,14 @@ conf_resolve(const struct conf *c, const struct identity *id, const char *host, 
 	if (id->name[0] == '#')
 		name = "";
 
-	/* Exempt lists come first, whatever the sections say. */
+	/*
+	 * Exempt lists come first, whatever the sections say.  The service first: it leaves a
+	 * whole kind of login alone (cron jobs, the systemd user manager), whoever logs in.
+	 */
+	if (id->service && conf_service_exempt(c, id->service)) {
+		exempt(ret, "service", id->service, "exempt_services", h->exempt_services_line);
+		return 0;
+	}
 	if (find_str(c, h->exempt_users_off, h->n_exempt_users, name) ||
 	    find_str(c, h->exempt_users_off, h->n_exempt_users, uidname)) {
 		bool by_name = find_str(c, h->exempt_users_off, h->n_exempt_users, name);
@@ -134,6 +141,26 @@ conf_resolve(const struct conf *c, const struct identity *id, const char *host, 
 		pp->line = cp->line;
 	}
 	return 0;
+}
+
+bool
+conf_service_exempt(const struct conf *c, const char *service)
+{
+	return find_str(c, c->h->exempt_services_off, c->h->n_exempt_services, service) != NULL;
+}
+
+size_t
+conf_exempt_services(const struct conf *c, unsigned *ret_line)
+{
+	*ret_line = c->h->exempt_services_line;
+	return c->h->n_exempt_services;
+}
+
+const char *
+conf_exempt_service(const struct conf *c, size_t i)
+{
+	return i < c->h->n_exempt_services ? conf_str(c, conf_u32(c, c->h->exempt_services_off)[i])
+					   : NULL;
 }
 
 enum conf_on_error

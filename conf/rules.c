@@ -266,31 +266,7 @@ read_rule(struct parse_ctx *ctx, cfg_t *sec, struct conf_policy *out, unsigned l
 	return 0;
 }
 
-static int
-read_exempt(struct parse_ctx *ctx, cfg_t *root, bool group)
-{
-	const char *name = group ? "exempt_groups" : "exempt_users";
-	unsigned n = cfg_size(root, name), line = opt_line(ctx, root, name);
-	char err[300];
-
-	if (!is_set(root, name) && !group)
-		return conf_builder_exempt(&ctx->b, false, "root");
-	for (unsigned i = 0; i < n; i++) {
-		const char *s = cfg_getnstr(root, name, i);
-		int r;
-
-		if (strcmp(s, CONF_EMPTY_MARK) == 0)
-			continue;
-		if (conf_check_name(s, !group, err, sizeof(err)) < 0)
-			conf_diag_add(ctx->diags, value_line(ctx, root, name, i), "%s: %s", name,
-				      err);
-		else if ((r = conf_builder_exempt(&ctx->b, group, s)) < 0)
-			return r;
-	}
-	*(group ? &ctx->b.exempt_groups_line : &ctx->b.exempt_users_line) = line;
-	return 0;
-}
-
+/* A name and its line, sorted to find the same name given twice (titles, exempt lists). */
 struct title {
 	const char *s;
 	unsigned line;
@@ -303,6 +279,63 @@ cmp_title(const void *a, const void *b)
 	int r = strcmp(x->s, y->s);
 
 	return r ? r : (x->line > y->line) - (x->line < y->line);
+}
+
+static const char *const exempt_names[CONF_EXEMPT_N] = {
+	[CONF_EXEMPT_SERVICES] = "exempt_services",
+	[CONF_EXEMPT_USERS] = "exempt_users",
+	[CONF_EXEMPT_GROUPS] = "exempt_groups",
+};
+
+static int
+check_exempt(enum conf_exempt_list list, const char *s, char *err, size_t errlen)
+{
+	if (list == CONF_EXEMPT_SERVICES)
+		return conf_check_service(s, err, errlen);
+	return conf_check_name(s, list == CONF_EXEMPT_USERS, err, errlen);
+}
+
+/*
+ * One exempt list, every name checked at its own line.  A name listed twice is refused, as a
+ * namespace, a private directory or a section title is: in a list this short, a repeated
+ * name is more likely a typo for another one than a wish.
+ */
+static int
+read_exempt(struct parse_ctx *ctx, cfg_t *root, enum conf_exempt_list list)
+{
+	const char *name = exempt_names[list];
+	unsigned n = cfg_size(root, name);
+	_cleanup_free_ struct title *seen = NULL;
+	size_t nseen = 0;
+	char err[300];
+
+	/* Root is exempt unless the file says who is; nothing else is, unless it says so. */
+	if (n == 0)
+		return list == CONF_EXEMPT_USERS ? conf_builder_exempt(&ctx->b, list, "root") : 0;
+	if (!(seen = calloc(n, sizeof(*seen))))
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		const char *s = cfg_getnstr(root, name, i);
+		unsigned line = value_line(ctx, root, name, i);
+		int r;
+
+		if (strcmp(s, CONF_EMPTY_MARK) == 0)
+			continue;
+		if (check_exempt(list, s, err, sizeof(err)) < 0)
+			conf_diag_add(ctx->diags, line, "%s: %s", name, err);
+		else if ((r = conf_builder_exempt(&ctx->b, list, s)) < 0)
+			return r;
+		else
+			seen[nseen++] = (struct title){s, line};
+	}
+	qsort(seen, nseen, sizeof(*seen), cmp_title);
+	for (size_t i = 1; i < nseen; i++)
+		if (strcmp(seen[i - 1].s, seen[i].s) == 0)
+			conf_diag_add(ctx->diags, seen[i].line,
+				      "%s: '%s' is listed twice (first at line %u)", name,
+				      seen[i].s, seen[i - 1].line);
+	ctx->b.exempt_line[list] = opt_line(ctx, root, name);
+	return 0;
 }
 
 /* All `user` or all `group` sections, in file order, each inheriting from the top level. */
@@ -364,8 +397,9 @@ conf_walk(struct parse_ctx *ctx, cfg_t *root)
 	if ((r = read_rule(ctx, root, &top, opt_line(ctx, root, "namespaces"), "top level")) < 0 ||
 	    (off = conf_builder_policy(&ctx->b, &top)) < 0)
 		return r < 0 ? r : (int)off;
-	if ((r = read_exempt(ctx, root, false)) < 0 || (r = read_exempt(ctx, root, true)) < 0)
-		return r;
+	for (int l = 0; l < CONF_EXEMPT_N; l++)
+		if ((r = read_exempt(ctx, root, (enum conf_exempt_list)l)) < 0)
+			return r;
 	if ((r = read_sections(ctx, root, "user", &top)) < 0)
 		return r;
 	ctx->b.n_users = ctx->b.npol - 1;

@@ -27,8 +27,8 @@ conf_builder_free(struct conf_builder *b)
 	free(b->strings);
 	free(b->pol);
 	free(b->priv);
-	free(b->exempt_users);
-	free(b->exempt_groups);
+	for (size_t i = 0; i < CONF_EXEMPT_N; i++)
+		free(b->exempt[i]);
 	*b = (struct conf_builder){0};
 }
 
@@ -75,10 +75,10 @@ conf_builder_priv(struct conf_builder *b, const struct conf_priv *p)
 }
 
 int
-conf_builder_exempt(struct conf_builder *b, bool group, const char *name)
+conf_builder_exempt(struct conf_builder *b, enum conf_exempt_list list, const char *name)
 {
-	uint32_t **v = group ? &b->exempt_groups : &b->exempt_users;
-	size_t *n = group ? &b->n_exempt_groups : &b->n_exempt_users;
+	uint32_t **v = &b->exempt[list];
+	size_t *n = &b->n_exempt[list];
 	int64_t off = conf_builder_str(b, name);
 	uint32_t *p;
 
@@ -111,6 +111,15 @@ cmp_str_off(const void *a, const void *b, void *arg)
 	return strcmp(s + *(const uint32_t *)a, s + *(const uint32_t *)b);
 }
 
+/* Copy an exempt list into place, sorted for conf_resolve's binary search. */
+static void
+put_sorted(char *base, uint32_t off, const uint32_t *v, size_t n, char *strings)
+{
+	if (n)
+		memcpy(base + off, v, n * sizeof(*v));
+	qsort_r(base + off, n, sizeof(*v), cmp_str_off, strings);
+}
+
 /* Reserve `size` bytes at an 8-byte aligned offset. */
 static uint32_t
 place(size_t *total, size_t size)
@@ -136,16 +145,19 @@ conf_builder_finish(struct conf_builder *b, struct conf **ret)
 	h.n_users = (uint32_t)b->n_users;
 	h.n_groups = (uint32_t)b->n_groups;
 	h.n_privs = (uint32_t)b->npriv;
-	h.n_exempt_users = (uint32_t)b->n_exempt_users;
-	h.n_exempt_groups = (uint32_t)b->n_exempt_groups;
-	h.exempt_users_line = b->exempt_users_line;
-	h.exempt_groups_line = b->exempt_groups_line;
+	h.n_exempt_users = (uint32_t)b->n_exempt[CONF_EXEMPT_USERS];
+	h.n_exempt_groups = (uint32_t)b->n_exempt[CONF_EXEMPT_GROUPS];
+	h.n_exempt_services = (uint32_t)b->n_exempt[CONF_EXEMPT_SERVICES];
+	h.exempt_users_line = b->exempt_line[CONF_EXEMPT_USERS];
+	h.exempt_groups_line = b->exempt_line[CONF_EXEMPT_GROUPS];
+	h.exempt_services_line = b->exempt_line[CONF_EXEMPT_SERVICES];
 	h.policies_off = place(&total, b->npol * sizeof(*b->pol));
 	h.privs_off = place(&total, b->npriv * sizeof(*b->priv));
 	h.user_index_off = place(&total, b->n_users * sizeof(uint32_t));
 	h.group_index_off = place(&total, b->n_groups * sizeof(uint32_t));
-	h.exempt_users_off = place(&total, b->n_exempt_users * sizeof(uint32_t));
-	h.exempt_groups_off = place(&total, b->n_exempt_groups * sizeof(uint32_t));
+	h.exempt_users_off = place(&total, h.n_exempt_users * sizeof(uint32_t));
+	h.exempt_groups_off = place(&total, h.n_exempt_groups * sizeof(uint32_t));
+	h.exempt_services_off = place(&total, h.n_exempt_services * sizeof(uint32_t));
 	h.strings_off = place(&total, b->slen);
 	h.strings_size = (uint32_t)b->slen;
 	if (total > UINT32_MAX)
@@ -175,12 +187,12 @@ conf_builder_finish(struct conf_builder *b, struct conf **ret)
 		idx[i] = (uint32_t)(1 + b->n_users + i);
 	qsort_r(idx, b->n_groups, sizeof(*idx), cmp_policy_title, b);
 
-	if (b->n_exempt_users)
-		memcpy(base + h.exempt_users_off, b->exempt_users, b->n_exempt_users * 4);
-	qsort_r(base + h.exempt_users_off, b->n_exempt_users, 4, cmp_str_off, b->strings);
-	if (b->n_exempt_groups)
-		memcpy(base + h.exempt_groups_off, b->exempt_groups, b->n_exempt_groups * 4);
-	qsort_r(base + h.exempt_groups_off, b->n_exempt_groups, 4, cmp_str_off, b->strings);
+	put_sorted(base, h.exempt_users_off, b->exempt[CONF_EXEMPT_USERS], h.n_exempt_users,
+		   b->strings);
+	put_sorted(base, h.exempt_groups_off, b->exempt[CONF_EXEMPT_GROUPS], h.n_exempt_groups,
+		   b->strings);
+	put_sorted(base, h.exempt_services_off, b->exempt[CONF_EXEMPT_SERVICES],
+		   h.n_exempt_services, b->strings);
 
 	c->h = (struct conf_header *)base;
 	c->size = total;

@@ -11,7 +11,7 @@
 #include "conf.h"
 
 #define CONF_MAGIC   "NSICONF"
-#define CONF_VERSION 1
+#define CONF_VERSION 2 /* 2: exempt_services */
 
 struct conf_policy {
 	uint32_t title; /* string offset; 0 ("") at the top level */
@@ -39,7 +39,8 @@ struct conf_header {
 	uint32_t user_index_off, group_index_off;  /* policy numbers sorted by title */
 	uint32_t n_exempt_users, exempt_users_off; /* string offsets, sorted */
 	uint32_t n_exempt_groups, exempt_groups_off;
-	uint32_t exempt_users_line, exempt_groups_line;
+	uint32_t n_exempt_services, exempt_services_off;
+	uint32_t exempt_users_line, exempt_groups_line, exempt_services_line;
 	uint32_t strings_off, strings_size;
 };
 
@@ -76,6 +77,14 @@ conf_u32(const struct conf *c, uint32_t off)
 
 /* ---- building (parse.c) ---------------------------------------------------------------- */
 
+/* The three exempt lists, in the order conf_resolve looks at them. */
+enum conf_exempt_list {
+	CONF_EXEMPT_SERVICES,
+	CONF_EXEMPT_USERS,
+	CONF_EXEMPT_GROUPS,
+	CONF_EXEMPT_N
+};
+
 struct conf_builder {
 	char *strings;
 	size_t slen, scap;
@@ -83,9 +92,9 @@ struct conf_builder {
 	size_t npol, polcap;
 	struct conf_priv *priv;
 	size_t npriv, privcap;
-	uint32_t *exempt_users, *exempt_groups;
-	size_t n_exempt_users, n_exempt_groups;
-	uint32_t exempt_users_line, exempt_groups_line;
+	uint32_t *exempt[CONF_EXEMPT_N]; /* string offsets, in file order */
+	size_t n_exempt[CONF_EXEMPT_N];
+	uint32_t exempt_line[CONF_EXEMPT_N];
 	size_t n_users, n_groups;
 };
 
@@ -94,7 +103,7 @@ void conf_builder_free(struct conf_builder *b);
 int64_t conf_builder_str(struct conf_builder *b, const char *s);
 int64_t conf_builder_policy(struct conf_builder *b, const struct conf_policy *p);
 int64_t conf_builder_priv(struct conf_builder *b, const struct conf_priv *p);
-int conf_builder_exempt(struct conf_builder *b, bool group, const char *name);
+int conf_builder_exempt(struct conf_builder *b, enum conf_exempt_list list, const char *name);
 /* Lay everything out in one allocation, with sorted indices. */
 int conf_builder_finish(struct conf_builder *b, struct conf **ret);
 

@@ -404,6 +404,29 @@ conf_check_name(const char *name, bool allow_uid, char *err, size_t errlen)
 }
 
 int
+conf_check_service(const char *name, char *err, size_t errlen)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return fail("empty service name");
+	if (len > CONF_MAX_SERVICE)
+		return fail("service name is longer than %d bytes", CONF_MAX_SERVICE);
+	/*
+	 * A PAM service is the name of a file in /etc/pam.d: never a path, and never "." or
+	 * "..".  Anything outside this set is a typo or worse, and would match no login.
+	 */
+	for (const char *p = name; *p; p++)
+		if (!is_alnum(*p) && !strchr("-_.@+", *p))
+			return fail("'%s' is not a PAM service name (letters, digits and - _ . @ + "
+				    "only)",
+				    name);
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fail("'%s' is not a PAM service name", name);
+	return 0;
+}
+
+int
 conf_escape_path(const char *path, char *out, size_t outlen)
 {
 	size_t n = 0;

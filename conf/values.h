@@ -30,6 +30,11 @@ int conf_expand_hostname(const char *tmpl, const char *user, uid_t uid, const ch
 			 size_t outlen, char *err, size_t errlen);
 /* A user or group section title, or a name in an exempt list.  Users may be "#UID". */
 int conf_check_name(const char *name, bool allow_uid, char *err, size_t errlen);
+/*
+ * A name in exempt_services: what can name a file in /etc/pam.d, at most CONF_MAX_SERVICE
+ * bytes of letters, digits, '-', '_', '.', '@' and '+'.
+ */
+int conf_check_service(const char *name, char *err, size_t errlen);
 /* "#1001" -> 1001; -EINVAL when the name is not of that form. */
 int conf_parse_uid_title(const char *name, uid_t *ret);
 /* systemd-style escaping of a canonical path into one file name: "/var/tmp" -> "var-tmp". */

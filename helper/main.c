@@ -290,6 +290,7 @@ main(int argc, char **argv)
 			.gid = req.gid,
 			.ngroups = req.ngroups,
 			.group_names = req.groups,
+			.service = req.service,
 		};
 
 		if (conf_resolve(c, &id, host, &plan, err, sizeof(err)) < 0)

@@ -11,23 +11,36 @@
 
 static const struct option conf_options[] = {
 	{"config", required_argument, NULL, 'c'},
+	{"service", required_argument, NULL, 's'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
 
-/* Parse "[-c FILE]" plus at most `max_args` positional arguments. */
+/*
+ * Parse "[-c FILE]", "[-s SERVICE]" when `service` is not NULL, and exactly `max_args`
+ * positional arguments.
+ */
 static int
-parse_conf_args(int argc, char **argv, const char **conf, char ***args, int *nargs, int max_args,
-		const char *usage)
+parse_conf_args(int argc, char **argv, const char **conf, const char **service, char ***args,
+		int *nargs, int max_args, const char *usage)
 {
 	int c;
 
 	*conf = NSI_CONF_PATH;
+	if (service)
+		*service = NULL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", conf_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, service ? "c:s:h" : "c:h", conf_options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			*conf = optarg;
+			break;
+		case 's':
+			if (!service) {
+				usage_error("usage: nsisolate %s", usage);
+				return EXIT_USAGE;
+			}
+			*service = optarg;
 			break;
 		case 'h':
 			printf("Usage: nsisolate %s\n", usage);
@@ -76,7 +89,7 @@ cmd_check(int argc, char **argv)
 	char **args;
 	int n, r;
 
-	r = parse_conf_args(argc, argv, &path, &args, &n, 0, "check [-c FILE]");
+	r = parse_conf_args(argc, argv, &path, NULL, &args, &n, 0, "check [-c FILE]");
 	if (r >= 0)
 		return r == EXIT_OK + 100 ? EXIT_OK : r;
 	r = load(path, true, &c);
@@ -112,15 +125,45 @@ print_private(const struct plan_private *p, uid_t uid)
 }
 
 static void
-print_plan(const struct plan *p, const struct user_info *u, const char *host)
+print_user(const struct user_info *u)
 {
-	char ns[64];
-
 	printf("user:         %s (uid %u, gid %u)\n", u->name, (unsigned)u->uid, (unsigned)u->gid);
 	printf("groups:      ");
 	for (size_t i = 0; i < u->ngroups; i++)
 		printf(" %s", u->groups[i]);
 	printf("%s\n", u->ngroups ? "" : " (none with a name)");
+}
+
+/*
+ * With a service: whether it is exempt, whoever logs in through it.  Without: every exempt
+ * service, so that what is left alone whatever the rules say is in sight.
+ */
+static void
+print_services(const struct conf *c, const char *service)
+{
+	unsigned line;
+	size_t n = conf_exempt_services(c, &line);
+
+	if (service) {
+		printf("service:      %.*s (%s)\n", CONF_MAX_NAME, service,
+		       conf_service_exempt(c, service) ? "in exempt_services: no rule applies"
+						       : "not in exempt_services");
+		return;
+	}
+	printf("exempt services:");
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s", i ? "," : "", conf_exempt_service(c, i));
+	if (n)
+		printf(" (line %u)\n", line);
+	else
+		printf(" none\n");
+}
+
+static void
+print_plan(const struct plan *p, const struct user_info *u, const char *host)
+{
+	char ns[64];
+
 	if (p->verdict == PLAN_EXEMPT) {
 		printf("rule:         exempt: %s\n", p->why);
 		printf("result:       left alone (PAM_IGNORE): sessions are not isolated\n");
@@ -159,11 +202,12 @@ cmd_explain(int argc, char **argv)
 	struct conf *c = NULL;
 	struct plan plan;
 	char host[256], err[300];
-	const char *path;
+	const char *path, *service;
 	char **args;
 	int n, r;
 
-	r = parse_conf_args(argc, argv, &path, &args, &n, 1, "explain USER [-c FILE]");
+	r = parse_conf_args(argc, argv, &path, &service, &args, &n, 1,
+			    "explain USER [-s SERVICE] [-c FILE]");
 	if (r >= 0)
 		return r == EXIT_OK + 100 ? EXIT_OK : r;
 	r = user_info_lookup(args[0], &u);
@@ -186,6 +230,7 @@ cmd_explain(int argc, char **argv)
 			.gid = u.gid,
 			.ngroups = u.ngroups,
 			.group_names = (const char *const *)u.groups,
+			.service = service,
 		};
 
 		if (conf_resolve(c, &id, host, &plan, err, sizeof(err)) < 0) {
@@ -195,6 +240,8 @@ cmd_explain(int argc, char **argv)
 		}
 	}
 	printf("config:       %s\n", path);
+	print_user(&u);
+	print_services(c, service);
 	print_plan(&plan, &u, host);
 out:
 	conf_free(c);

@@ -10,6 +10,7 @@
  * it is told about, it reports the times it saw first, as such a file system would for a
  * rewrite within the same tick.
  */
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -173,6 +174,125 @@ test_same_stat_new_text(void **state)
 	close(dirfd);
 }
 
+/* exempt_services is part of the cached table: a mapped entry answers like a fresh parse. */
+static void
+test_exempt_services(void **state)
+{
+	static const char text[] = "exempt_services = {\"cron\", \"atd\"}\n";
+	struct tmpdir *t = *state;
+	struct identity id = {.name = "alice", .uid = 1000, .gid = 1000, .service = "atd"};
+	char err[256];
+	struct conf *c;
+	struct plan p;
+	unsigned line;
+	bool hit;
+	int dirfd;
+
+	if (geteuid() != 0)
+		skip();
+	dirfd = open_cache_dir(t);
+	assert_int_equal(tmp_write(t, "c.conf", text, strlen(text), 0644), 0);
+	for (int i = 0; i < 2; i++) {
+		c = load_cached(t, "c.conf", dirfd, &hit);
+		assert_int_equal(hit, i == 1);
+		assert_int_equal(conf_exempt_services(c, &line), 2);
+		assert_int_equal(line, 1);
+		assert_string_equal(conf_exempt_service(c, 0), "atd");
+		assert_string_equal(conf_exempt_service(c, 1), "cron");
+		assert_true(conf_service_exempt(c, "cron"));
+		assert_false(conf_service_exempt(c, "sshd"));
+		assert_int_equal(conf_resolve(c, &id, "box", &p, err, sizeof(err)), 0);
+		assert_int_equal(p.verdict, PLAN_EXEMPT);
+		assert_string_equal(p.why, "service 'atd' is in exempt_services (line 1)");
+		conf_free(c);
+	}
+	close(dirfd);
+}
+
+/*
+ * An entry written by an older helper, whose table has another layout (before
+ * exempt_services, say), is never mapped: it is parsed again and replaced.
+ */
+static void
+test_old_format_entry(void **state)
+{
+	static const char text[] = "exempt_services = {\"cron\"}\n";
+	struct tmpdir *t = *state;
+	char name[64], path[PATH_MAX];
+	uint32_t old = CONF_VERSION - 1;
+	struct conf *c;
+	bool hit;
+	int dirfd, fd;
+
+	if (geteuid() != 0)
+		skip();
+	dirfd = open_cache_dir(t);
+	assert_int_equal(tmp_write(t, "c.conf", text, strlen(text), 0644), 0);
+	c = load_cached(t, "c.conf", dirfd, &hit);
+	conf_free(c);
+	/* The one entry there is, its version field (after the 8-byte magic) set back by one. */
+	{
+		DIR *d = fdopendir(dup(dirfd));
+		struct dirent *de;
+
+		assert_non_null(d);
+		name[0] = '\0';
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				assert_int_equal(xsnprintf(name, sizeof(name), "%s", de->d_name),
+						 0);
+		closedir(d);
+	}
+	assert_true(name[0] != '\0');
+	assert_int_equal(xsnprintf(path, sizeof(path), "%s/%s", tmp_path(t, "cache"), name), 0);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &old, sizeof(old), 8), (ssize_t)sizeof(old));
+	close(fd);
+	c = load_cached(t, "c.conf", dirfd, &hit);
+	assert_false(hit);
+	assert_true(conf_service_exempt(c, "cron"));
+	conf_free(c);
+	c = load_cached(t, "c.conf", dirfd, &hit);
+	assert_true(hit);
+	conf_free(c);
+	close(dirfd);
+}
+
+/* A table read from a cache file: the exempt_services list is checked like the others. */
+static void
+test_validate_exempt_services(void **state)
+{
+	struct conf *c = expect_ok("exempt_services = {\"cron\", \"atd\"}\n");
+	struct conf_header *h;
+	char *copy;
+
+	copy = malloc(c->size);
+	assert_non_null(copy);
+	h = (struct conf_header *)copy;
+#define RESET() memcpy(copy, c->h, c->size)
+	RESET();
+	assert_int_equal(conf_validate_blob(copy, c->size), 0);
+	assert_int_equal(h->n_exempt_services, 2);
+	h->version = CONF_VERSION - 1;
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+	RESET();
+	h->n_exempt_services = 1u << 30;
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+	RESET();
+	h->exempt_services_off = (uint32_t)c->size + 8;
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+	RESET();
+	h->exempt_services_off += 4; /* misaligned */
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+	RESET();
+	((uint32_t *)(copy + h->exempt_services_off))[1] = h->strings_size;
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+#undef RESET
+	free(copy);
+	conf_free(c);
+}
+
 static bool
 exists_at(int dirfd, const char *name)
 {
@@ -233,6 +353,9 @@ main(void)
 		T(test_hit),
 		T(test_same_stat_new_text),
 		T(test_prune_stale_temp),
+		T(test_exempt_services),
+		T(test_old_format_entry),
+		cmocka_unit_test(test_validate_exempt_services),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);

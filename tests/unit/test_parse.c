@@ -183,6 +183,58 @@ test_top_values(void **state)
 	conf_free(c);
 }
 
+static void
+test_exempt_services(void **state)
+{
+	struct conf *c;
+	unsigned line = 7;
+	struct plan p;
+
+	/* Not set: no service is exempt, and nothing else changes. */
+	c = expect_ok("");
+	assert_int_equal(conf_exempt_services(c, &line), 0);
+	assert_int_equal(line, 0);
+	assert_null(conf_exempt_service(c, 0));
+	assert_false(conf_service_exempt(c, "cron"));
+	conf_free(c);
+	c = expect_ok("exempt_services = {}\n");
+	assert_int_equal(conf_exempt_services(c, &line), 0);
+	conf_free(c);
+
+	/* Quoted or not, over lines, appended; listed sorted; the line is the list's. */
+	c = expect_ok("# c\n"
+		      "exempt_services = {\"cron\", atd,\n"
+		      "  'systemd-user', \"user@1000\", \"a.b+c_d\"}\n"
+		      "exempt_users = {\"root\"}\n");
+	assert_int_equal(conf_exempt_services(c, &line), 5);
+	assert_int_equal(line, 3);
+	assert_string_equal(conf_exempt_service(c, 0), "a.b+c_d");
+	assert_string_equal(conf_exempt_service(c, 1), "atd");
+	assert_string_equal(conf_exempt_service(c, 2), "cron");
+	assert_string_equal(conf_exempt_service(c, 3), "systemd-user");
+	assert_string_equal(conf_exempt_service(c, 4), "user@1000");
+	assert_null(conf_exempt_service(c, 5));
+	assert_true(conf_service_exempt(c, "systemd-user"));
+	assert_false(conf_service_exempt(c, "systemd"));
+	assert_false(conf_service_exempt(c, "Cron"));
+	assert_false(conf_service_exempt(c, ""));
+	/* Exempt users stay as they were: the lists are separate. */
+	resolve_ok(c, "root", 0, &p);
+	assert_int_equal(p.verdict, PLAN_EXEMPT);
+	assert_string_equal(p.why, "user 'root' is in exempt_users (line 4)");
+	conf_free(c);
+	c = expect_ok("exempt_services = {cron}\nexempt_services += {atd}\n");
+	assert_int_equal(conf_exempt_services(c, &line), 2);
+	assert_true(conf_service_exempt(c, "atd"));
+	assert_true(conf_service_exempt(c, "cron"));
+	conf_free(c);
+	/* A later `=` starts the list again. */
+	c = expect_ok("exempt_services = {cron}\nexempt_services = {atd}\n");
+	assert_int_equal(conf_exempt_services(c, &line), 1);
+	assert_false(conf_service_exempt(c, "cron"));
+	conf_free(c);
+}
+
 /* Each value refused on its own, after two comment lines and a trailing comment. */
 static void
 test_top_errors(void **state)
@@ -228,6 +280,20 @@ test_top_errors(void **state)
 		{"exempt_users = {\"\"}", "exempt_users: empty name"},
 		{"exempt_groups = {\"#100\"}", "exempt_groups: '#100': group names cannot start"},
 		{"exempt_groups = {\"wheel\", \"x:y\"}", "exempt_groups: 'x:y' cannot be"},
+		{"exempt_services = {\"\"}", "exempt_services: empty service name"},
+		{"exempt_services = {\"cron\", \"/etc/pam.d/atd\"}",
+		 "exempt_services: '/etc/pam.d/atd' is not a PAM service name"},
+		{"exempt_services = {\"..\"}", "exempt_services: '..' is not a PAM service name"},
+		{"exempt_services = {\"cron jobs\"}", "exempt_services: 'cron jobs' is not a PAM"},
+		{"exempt_services = {\"sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss"
+		 "\"}",
+		 "exempt_services: service name is longer than 64 bytes"},
+		{"exempt_services = {cron, cron}",
+		 "exempt_services: 'cron' is listed twice (first at line 3)"},
+		{"exempt_users = {\"root\", \"#0\", \"root\"}",
+		 "exempt_users: 'root' is listed twice (first at line 3)"},
+		{"exempt_groups = {adm, wheel, adm}",
+		 "exempt_groups: 'adm' is listed twice (first at line 3)"},
 		{"isolate true", "missing equal sign after option 'isolate'"},
 		{"isolate += true", "attempt to append to non-list option 'isolate'"},
 		{"= 1", "unexpected token '='"},
@@ -266,6 +332,11 @@ test_lines_after_comments(void **state)
 		     "namespace 'net'");
 	expect_error("exempt_users = {\n  \"root\",\n\n  \"a:b\", # no\n  \"bob\"\n}\n", 4,
 		     "exempt_users: 'a:b'");
+	expect_error("exempt_services = {\n  \"cron\",\n  # atd too\n  \"atd\",\n  \"a/b\"\n}\n", 5,
+		     "exempt_services: 'a/b'");
+	expect_error(
+		"exempt_services = {\"cron\", \"atd\"}\n# again\nexempt_services += {\"cron\"}\n",
+		3, "exempt_services: 'cron' is listed twice (first at line 1)");
 	/* An empty list written over lines is reported where it starts. */
 	expect_error("# c\nnamespaces = {\n  # none\n}\n", 2, "no namespaces listed");
 
@@ -303,23 +374,24 @@ test_multiple_errors(void **state)
 	/* Every problem the walk finds is reported, each at its own line. */
 	struct parsed p;
 
-	parse(&p, "# several problems\n"		 /* 1 */
-		  "namespaces = {mount, uts, net}\n"	 /* 2 */
-		  "hostname = \"a b\"\n"		 /* 3 */
-		  "kill_timeout = 9999\n"		 /* 4 */
-		  "exempt_users = {\"root\", \"x:y\"}\n" /* 5 */
-		  "private \"tmp\" {\n"			 /* 6 */
-		  "  # comment\n"			 /* 7 */
-		  "  type = scratch\n"			 /* 8 */
-		  "}\n"					 /* 9 */
-		  "user \"u\" {\n"			 /* 10 */
-		  "  on_error = maybe\n"		 /* 11 */
-		  "}\n"					 /* 12 */
-		  "group \"g\" {\n"			 /* 13 */
-		  "  nested = perhaps\n"		 /* 14 */
-		  "  private \"/srv/x\" { mode = 9 }\n"	 /* 15 */
-		  "}\n"					 /* 16 */
-		  "user \"u\" {}\n");			 /* 17 */
+	parse(&p, "# several problems\n"		     /* 1 */
+		  "namespaces = {mount, uts, net}\n"	     /* 2 */
+		  "hostname = \"a b\"\n"		     /* 3 */
+		  "kill_timeout = 9999\n"		     /* 4 */
+		  "exempt_users = {\"root\", \"x:y\"}\n"     /* 5 */
+		  "private \"tmp\" {\n"			     /* 6 */
+		  "  # comment\n"			     /* 7 */
+		  "  type = scratch\n"			     /* 8 */
+		  "}\n"					     /* 9 */
+		  "user \"u\" {\n"			     /* 10 */
+		  "  on_error = maybe\n"		     /* 11 */
+		  "}\n"					     /* 12 */
+		  "group \"g\" {\n"			     /* 13 */
+		  "  nested = perhaps\n"		     /* 14 */
+		  "  private \"/srv/x\" { mode = 9 }\n"	     /* 15 */
+		  "}\n"					     /* 16 */
+		  "user \"u\" {}\n"			     /* 17 */
+		  "exempt_services = {cron, \"\", cron}\n"); /* 18 */
 	assert_diag(&p, 2, "namespace 'net' is not supported");
 	assert_diag(&p, 3, "' ' cannot appear in a host name");
 	assert_diag(&p, 4, "kill_timeout '9999'");
@@ -330,7 +402,9 @@ test_multiple_errors(void **state)
 	assert_diag(&p, 14, "nested 'perhaps'");
 	assert_diag(&p, 15, "mode '9' is not an octal number");
 	assert_diag(&p, 17, "duplicate user section 'u' (first at line 10)");
-	assert_ndiags(&p, 10);
+	assert_diag(&p, 18, "exempt_services: empty service name");
+	assert_diag(&p, 18, "exempt_services: 'cron' is listed twice (first at line 18)");
+	assert_ndiags(&p, 12);
 	parsed_free(&p);
 }
 
@@ -356,7 +430,7 @@ main(void)
 		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_top_values),
 		cmocka_unit_test(test_top_errors),    cmocka_unit_test(test_lines_after_comments),
 		cmocka_unit_test(test_crlf),	      cmocka_unit_test(test_multiple_errors),
-		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_syntax_errors), cmocka_unit_test(test_exempt_services),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

@@ -66,6 +66,82 @@ test_exempt(void **state)
 	conf_free(c);
 }
 
+/* Resolve for a login through `service`: the seam the helper fills from --service. */
+static void
+resolve_service(const struct conf *c, const char *name, uid_t uid, const char *service,
+		const char *group, struct plan *p)
+{
+	const char *const groups[] = {group};
+	struct identity id = {
+		.name = name,
+		.uid = uid,
+		.gid = 100,
+		.ngroups = group ? 1 : 0,
+		.group_names = groups,
+		.service = service,
+	};
+	char err[512] = "";
+
+	if (conf_resolve(c, &id, "box", p, err, sizeof(err)) != 0)
+		fail_msg("conf_resolve for '%s' through '%s' failed: %s", name, service, err);
+}
+
+static void
+test_exempt_services(void **state)
+{
+	struct conf *c;
+	struct plan p;
+
+	c = expect_ok("exempt_services = {\"cron\", \"systemd-user\"}\n" /* 1 */
+		      "exempt_users = {}\n"				 /* 2 */
+		      "exempt_groups = {\"wheel\"}\n"			 /* 3 */
+		      "hostname = \"h-%u\"\n"				 /* 4 */
+		      "user \"alice\" { kill_timeout = 9 }\n"		 /* 5 */
+		      "group \"staff\" { isolate = true }\n");		 /* 6 */
+	/* Through an exempt service: left alone, whatever the sections say. */
+	resolve_service(c, "alice", 1000, "cron", NULL, &p);
+	assert_int_equal(p.verdict, PLAN_EXEMPT);
+	assert_string_equal(p.why, "service 'cron' is in exempt_services (line 1)");
+	assert_int_equal(p.n_private, 0);
+	resolve_service(c, "bob", 1001, "systemd-user", "staff", &p);
+	assert_int_equal(p.verdict, PLAN_EXEMPT);
+	assert_string_equal(p.why, "service 'systemd-user' is in exempt_services (line 1)");
+	/* The service comes before the user and the groups. */
+	resolve_service(c, "root", 0, "cron", "wheel", &p);
+	assert_string_equal(p.why, "service 'cron' is in exempt_services (line 1)");
+	resolve_service(c, "root", 0, "sshd", "wheel", &p);
+	assert_string_equal(p.why, "group 'wheel' is in exempt_groups (line 3)");
+	/* Any other service: the normal plan, with the user's own rule. */
+	resolve_service(c, "alice", 1000, "sshd", NULL, &p);
+	assert_int_equal(p.verdict, PLAN_ISOLATE);
+	assert_int_equal(p.rule_kind, CONF_RULE_USER);
+	assert_int_equal(p.rule_line, 5);
+	assert_int_equal(p.kill_timeout, 9);
+	assert_string_equal(p.hostname, "h-alice");
+	resolve_service(c, "root", 0, "atd", NULL, &p);
+	assert_int_equal(p.verdict, PLAN_ISOLATE);
+	/* Exact names only; no service known (explain without -s): no service is exempt. */
+	resolve_service(c, "alice", 1000, "Cron", NULL, &p);
+	assert_int_equal(p.verdict, PLAN_ISOLATE);
+	resolve_service(c, "alice", 1000, "cron.d", NULL, &p);
+	assert_int_equal(p.verdict, PLAN_ISOLATE);
+	resolve_service(c, "alice", 1000, "", NULL, &p);
+	assert_int_equal(p.verdict, PLAN_ISOLATE);
+	resolve_service(c, "alice", 1000, NULL, NULL, &p);
+	assert_int_equal(p.verdict, PLAN_ISOLATE);
+	conf_free(c);
+
+	/* The default: no service is exempt, root still is. */
+	c = expect_ok("");
+	resolve_service(c, "alice", 1000, "cron", NULL, &p);
+	assert_int_equal(p.verdict, PLAN_ISOLATE);
+	resolve_service(c, "alice", 1000, "systemd-user", NULL, &p);
+	assert_int_equal(p.verdict, PLAN_ISOLATE);
+	resolve_service(c, "root", 0, "cron", NULL, &p);
+	assert_string_equal(p.why, "user 'root' is in exempt_users (the default)");
+	conf_free(c);
+}
+
 static void
 test_user_sections(void **state)
 {
@@ -411,11 +487,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exempt),		 cmocka_unit_test(test_user_sections),
-		cmocka_unit_test(test_group_file_order), cmocka_unit_test(test_many_groups),
-		cmocka_unit_test(test_inheritance),	 cmocka_unit_test(test_isolate_false),
-		cmocka_unit_test(test_hostname),	 cmocka_unit_test(test_inherited_moot),
-		cmocka_unit_test(test_odd_names),	 cmocka_unit_test(test_many_sections),
+		cmocka_unit_test(test_exempt),	       cmocka_unit_test(test_exempt_services),
+		cmocka_unit_test(test_user_sections),  cmocka_unit_test(test_group_file_order),
+		cmocka_unit_test(test_many_groups),    cmocka_unit_test(test_inheritance),
+		cmocka_unit_test(test_isolate_false),  cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_inherited_moot), cmocka_unit_test(test_odd_names),
+		cmocka_unit_test(test_many_sections),
 	};
 
 	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);

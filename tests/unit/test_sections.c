@@ -246,6 +246,10 @@ test_section_errors(void **state)
 		     "no such option 'exempt_users'");
 	expect_error("group \"g\" {\n\n  exempt_groups = {}\n}\n", 3,
 		     "no such option 'exempt_groups'");
+	expect_error("user \"u\" {\n  # cron jobs\n  exempt_services = {\"cron\"}\n}\n", 3,
+		     "no such option 'exempt_services'");
+	expect_error("group \"g\" {\n  exempt_services = {}\n}\n", 2,
+		     "no such option 'exempt_services'");
 	expect_error("user \"u\" {\n  # c\n  user \"v\" {}\n}\n", 3, "no such option 'user'");
 	expect_error("group \"g\" {\n  group \"h\" {}\n}\n", 2, "no such option 'group'");
 	expect_error("user \"u\" {\n  bogus = 1\n}\n", 2, "no such option 'bogus'");

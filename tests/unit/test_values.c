@@ -467,6 +467,44 @@ test_escape_path(void **state)
 	assert_int_equal(conf_escape_path(path, out, sizeof(out)), -ENAMETOOLONG);
 }
 
+static void
+test_services(void **state)
+{
+	char name[CONF_MAX_SERVICE + 2], err[512];
+	static const char *const good[] = {
+		"cron",	      "atd",	   "systemd-user", "sshd", "common-session-noninteractive",
+		"login.defs", "user@1000", "a+b",	   "x_y",  "A9",
+		"...",	      ".hidden",
+	};
+	static const struct {
+		const char *name, *msg;
+	} bad[] = {
+		{"", "empty service name"},
+		{"/etc/pam.d/cron", "not a PAM service name"},
+		{"../cron", "not a PAM service name"},
+		{"a/b", "not a PAM service name"},
+		{".", "'.' is not a PAM service name"},
+		{"..", "'..' is not a PAM service name"},
+		{"cron ", "not a PAM service name"},
+		{"cr on", "not a PAM service name"},
+		{"cron:x", "not a PAM service name"},
+		{"cron*", "not a PAM service name"},
+		{"\xc3\xa9t\xc3\xa9", "not a PAM service name"},
+		{"c\tron", "not a PAM service name"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		if (conf_check_service(good[i], err, sizeof(err)) != 0)
+			fail_msg("'%s' refused: %s", good[i], err);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_refused(conf_check_service(bad[i].name, err, sizeof(err)), bad[i].msg);
+	memset(name, 's', CONF_MAX_SERVICE);
+	name[CONF_MAX_SERVICE] = '\0';
+	assert_int_equal(conf_check_service(name, err, sizeof(err)), 0);
+	name[CONF_MAX_SERVICE] = 's', name[CONF_MAX_SERVICE + 1] = '\0';
+	assert_refused(conf_check_service(name, err, sizeof(err)), "longer than 64 bytes");
+}
+
 int
 main(void)
 {
@@ -482,6 +520,7 @@ main(void)
 		cmocka_unit_test(test_hostname_valid),
 		cmocka_unit_test(test_expand_hostname),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_escape_path),
 	};
 
