@@ -106,20 +106,38 @@ test_control_same_user() {
 # (which reports the tmpfs magic number too), not another tmpfs, not a bind of a directory
 # inside it.  Root plants each in the first session (a stand-in for whatever could ever get
 # there); the second session must then get a fresh tmpfs of its own, none of those.
+#
+# Planted at the /tmp the session sees, below PID 1's root: `nsenter -m` alone would put
+# root at the root of the namespace, which is not PID 1's when the login program runs
+# chrooted (a chroot bound onto itself, as tests/fresh-root.sh runs the suites): the plant
+# would land on the /tmp outside the chroot (the host's own /tmp directory, mkdir included),
+# the session's /tmp would stay the tmpfs of ours, and sharing it would be right.  -r and -w
+# enter PID 1's root and working directory too, and the first session must then see the
+# plant, not its own file.  A devtmpfs is mounted, not /dev bound: a chroot's /dev may be a
+# tmpfs.
+plant() {
+	local pid1=$1 how=$2
+	case $how in
+	devtmpfs) nsenter -t "$pid1" -m -r -w -- mount -t devtmpfs nsitest-dev /tmp ;;
+	tmpfs) nsenter -t "$pid1" -m -r -w -- sh -c 'mount -t tmpfs nsitest-fake /tmp && touch /tmp/nsitest-fake-file' ;;
+	subdir) nsenter -t "$pid1" -m -r -w -- sh -c 'mkdir /tmp/nsitest-sub && touch /tmp/nsitest-sub/nsitest-sub-file &&
+		mount --bind /tmp/nsitest-sub /tmp' ;;
+	esac
+}
 test_peer_tmpfs_not_ours() {
-	local how login pid1 out bad=""
+	local how login pid1 out seen bad=""
 	for how in devtmpfs tmpfs subdir; do
 		bg run_as $A sh -c 'echo mine >/tmp/nsitest-peer-mine; exec sleep 300'
 		login=${NSI_PIDS[-1]}
 		wait_session $A
 		pid1=$(init_of $A)
 		wait_until 5 "$NSI" enter "$pid1" -- test -e /tmp/nsitest-peer-mine
-		case $how in
-		devtmpfs) nsenter -t "$pid1" -m -- mount --bind /dev /tmp ;;
-		tmpfs) nsenter -t "$pid1" -m -- sh -c 'mount -t tmpfs nsitest-fake /tmp && touch /tmp/nsitest-fake-file' ;;
-		subdir) nsenter -t "$pid1" -m -- sh -c 'mkdir /tmp/nsitest-sub && touch /tmp/nsitest-sub/nsitest-sub-file &&
-			mount --bind /tmp/nsitest-sub /tmp' ;;
-		esac
+		plant "$pid1" $how
+		# The control: the plant is on the first session's /tmp, as its user sees it.
+		seen=$("$NSI" enter "$pid1" -- ls -A /tmp)
+		if grep -qx nsitest-peer-mine <<<"$seen" || ! grep -qx "null\|nsitest-fake-file\|nsitest-sub-file" <<<"$seen"; then
+			bad="$bad; $how: the plant missed the first session's /tmp ($(tr '\n' ' ' <<<"$seen" | cut -c 1-80))"
+		fi
 		out=$(run_as $A sh -c 'ls -A /tmp; awk '\''$5 == "/tmp" { for (i = 7; $i != "-"; i++) ;
 			print "tmp:", $4, $(i + 1), $(i + 2) }'\'' /proc/self/mountinfo')
 		echo "$how: $out"

@@ -78,12 +78,33 @@ test_read_self(void **state)
 }
 
 static bool
-our_tmpfs_at(const char *path)
+ours_through(int proc, const char *path)
 {
-	_cleanup_close_ int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	return proc >= 0 && fd >= 0 && is_our_tmpfs(proc, fd);
+}
+
+static bool
+our_tmpfs_at(const char *path)
+{
+	_cleanup_close_ int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	return ours_through(proc, path);
+}
+
+/* A new tmpfs with that source on `path`. */
+static int
+tmpfs_on(const char *source, const char *path)
+{
+	_cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), m = -1;
+
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0 ||
+	    move_mount(m, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -1;
+	return 0;
 }
 
 /* The magic number alone would take each of these; none is a tmpfs of ours. */
@@ -117,6 +138,42 @@ static int _printf_(2, 3) write_file(const char *path, const char *fmt, ...)
 }
 
 /*
+ * As PID 1 checks a chrooted peer (a login program chrooted into a root bound onto itself):
+ * chrooted there, with a procfs opened outside, whose mountinfo is then relative to the
+ * chroot.  The chroot's /tmp, a tmpfs of ours, is ours; the chroot's root is not, nor
+ * another tmpfs planted on that /tmp.
+ */
+static int
+chrooted_cases(const char *dir)
+{
+	_cleanup_close_ int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char root[PATH_MAX], tmp[PATH_MAX];
+	int tree;
+
+	(void)xsnprintf(root, sizeof(root), "%s/root", dir);
+	(void)xsnprintf(tmp, sizeof(tmp), "%s/root/tmp", dir);
+	if (proc < 0 || mkdir(root, 0755) < 0 || mkdir(tmp, 01777) < 0)
+		return 20;
+	tree = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0 || move_mount(tree, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return 21;
+	close(tree);
+	if (tmpfs_on("nsisolate", tmp) < 0)
+		return 22;
+	if (chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return 23;
+	if (!ours_through(proc, "/tmp"))
+		return 24;
+	if (ours_through(proc, "/"))
+		return 25;
+	if (tmpfs_on("nsitest-fake", "/tmp") < 0)
+		return 26;
+	if (ours_through(proc, "/tmp"))
+		return 27;
+	return 0;
+}
+
+/*
  * In a child, in a user and mount namespace of its own: a tmpfs with source "nsisolate" is
  * ours at its root; a directory in it is not, nor a bind of that directory, nor a tmpfs of
  * another source.  Exit 77: no namespaces here.
@@ -125,7 +182,7 @@ static int
 child_cases(const char *dir)
 {
 	char sub[PATH_MAX], bind[PATH_MAX];
-	int fs, m, tree;
+	int tree;
 
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -140,13 +197,7 @@ child_cases(const char *dir)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return 10;
 	for (int ours = 0; ours < 2; ours++) {
-		fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-		if (fs < 0 ||
-		    fsconfig(fs, FSCONFIG_SET_STRING, "source", ours ? "nsisolate" : "tmpfs", 0) <
-			    0 ||
-		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-		    (m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0 ||
-		    move_mount(m, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		if (tmpfs_on(ours ? "nsisolate" : "tmpfs", dir) < 0)
 			return 11;
 		if (our_tmpfs_at(dir) != (ours == 1))
 			return 12 + ours;
@@ -162,7 +213,7 @@ child_cases(const char *dir)
 		return 16;
 	if (our_tmpfs_at(bind))
 		return 17;
-	return 0;
+	return chrooted_cases(dir);
 }
 
 static void
