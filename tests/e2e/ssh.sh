@@ -285,7 +285,7 @@ test_agent_forwarding() {
 
 test_forwarding() {
 	local port out
-	port=$(lab_free_port)
+	port=$(free_port)
 	# Remote TCP forwarding to our own sshd: the session reads its banner through the tunnel;
 	# a remote unix-socket forward lands in the session's /tmp.
 	out=$(S -o ExitOnForwardFailure=yes -R "127.0.0.1:$port:127.0.0.1:${LAB_PORT[lab]}" \

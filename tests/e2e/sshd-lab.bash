@@ -21,6 +21,7 @@
 #   lab_start NAME SERVICE USERS [LEVEL]    an sshd; `ssh -F $SSH_CFG USER@NAME` reaches it
 #   lab_stop NAME / lab_stop_all
 #   lab_mount_changes                       what changed in the labs' mount tables
+. "$TOP/tests/free-port.bash"
 
 SSHD=${SSHD:-/usr/sbin/sshd}
 SSH_CFG=$W/etc/ssh_config
@@ -79,18 +80,6 @@ lab_pam_service() {
 	} >"/etc/pam.d/$name"
 }
 
-lab_free_port() {
-	local used p i
-	used=$(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u)
-	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if ! grep -qx "$p" <<<"$used"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # Runs as `sh -ec SCRIPT lab W SSHD CONFIG LOG` in the new mount namespace.
 # shellcheck disable=SC2016
@@ -151,7 +140,7 @@ lab_start() {
 	# The helper would make it at the first login anyway (root's, 0700).
 	mkdir -p -m 0700 /run/nsisolate
 	for try in 1 2 3; do
-		port=$(lab_free_port)
+		port=$(free_port)
 		lab_write_sshd_config "$name" "$svc" "$users" "$level" "$port"
 		rm -f "$pidfile"
 		setsid "$NSI_REAPER" unshare -m --propagation private sh -ec "$LAB_SCRIPT" lab \

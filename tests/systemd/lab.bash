@@ -13,6 +13,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TOP/tests/free-port.bash"
 LAB_RELEASE=${LAB_RELEASE:-bookworm}
 LAB_W=${LAB_W:-}
 LAB_NSPAWN=""
@@ -67,18 +68,6 @@ lab_ssh() {
 	ssh -F "$LAB_W/ssh_config" -l "$u" lab "$@"
 }
 
-lab_free_port() {
-	local used p i
-	used=$(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u)
-	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if ! grep -qx "$p" <<<"$used"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # lab_init: a scratch directory, the cached base root under an overlay of our own.
 lab_init() {
@@ -127,7 +116,7 @@ lab_build_deb() {
 # 127.0.0.1:PORT.  Inside the container's overlay only.
 lab_provision() {
 	local r=$LAB_W/root u penalty=""
-	LAB_PORT=$(lab_free_port)
+	LAB_PORT=$(free_port)
 	ssh-keygen -q -t ed25519 -N '' -f "$LAB_W/keys/id" -C nsitest
 	for u in nsitesta nsitestb nsitestadm; do
 		lab_chroot useradd -m -s /bin/bash "$u"
@@ -174,27 +163,34 @@ lab_running() {
 	[ "$s" = running ] || [ "$s" = degraded ]
 }
 
+# The container's systemd: the child of systemd-nspawn named systemd (nspawn's own helper
+# processes come and go first).
+lab_find_init() {
+	local p
+	for p in $(pgrep -P "$LAB_NSPAWN"); do
+		if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = systemd ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+lab_booted() { LAB_INIT=$(lab_find_init) && lab_running; }
+
 # lab_boot: systemd-nspawn -b in the background; LAB_INIT is the container's systemd.
 lab_boot() {
-	local i t0=$SECONDS
+	local t0=$SECONDS
 	# Unified cgroups, as on any Debian 12 or 13 host booted by default (this machine is hybrid).
 	SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --register=no --keep-unit -q -D "$LAB_W/root" -b -M "nsitest-$LAB_RELEASE" \
 		</dev/null >"$LAB_W/console.log" 2>&1 &
 	LAB_NSPAWN=$!
-	for ((i = 0; i < 100; i++)); do
-		LAB_INIT=$(pgrep -P "$LAB_NSPAWN" | head -n 1 || true)
-		[ -n "$LAB_INIT" ] && break
-		sleep 0.1
-	done
-	[ -n "$LAB_INIT" ] || { fail "systemd-nspawn did not start"; return 1; }
-	if ! wait_until 120 lab_running; then
-		lab_exec systemctl --failed --no-pager >&2 || true
+	if ! wait_until 120 lab_booted; then
+		[ -z "$LAB_INIT" ] || lab_exec systemctl --failed --no-pager >&2 || true
 		tail -n 30 "$LAB_W/console.log" | sed 's/^/#   /' >&2
 		fail "the container did not boot"
-		return 1
 	fi
 	wait_until 30 lab_exec sh -c "ss -Htln | grep -q '127.0.0.1:$LAB_PORT '" ||
-		{ fail "sshd does not listen on $LAB_PORT"; return 1; }
+		fail "sshd does not listen on $LAB_PORT"
 	echo "# $LAB_RELEASE: booted in $((SECONDS - t0)) s ($(lab_exec systemctl --version | head -n 1))"
 }
 

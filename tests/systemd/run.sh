@@ -39,8 +39,11 @@ fi
 # ---- checks ---------------------------------------------------------------------------------
 
 # One probe for every way in: PID 1, the processes seen, /tmp, the IPC namespace.
+# Each answer is "KEY=VALUE"; the last one on any line counts: on a pty the echo of the
+# typed command comes first and may share its line with a prompt.  (No "${VAR}" here:
+# systemd expands those in a unit's command line, systemd-run's and machinectl's included.)
 PROBE='echo "pid1=$(cat /proc/1/comm)"; echo "procs=$(ps -e -o comm= | sort -u | tr "\n" " ")"; echo "tmp=$(ls -A /tmp | tr "\n" " ")"'
-field() { sed -n "s/^$1=//p" <<<"$2" | head -n 1; }
+field() { grep -o "$1=.*" <<<"$2" | tail -n 1 | sed "s/^$1=//"; }
 # Inside a session: the helper is PID 1, no host process and no host /tmp are in sight.
 isolated() {
 	local what=$1 out=$2
@@ -100,10 +103,19 @@ test_sudo_systemctl() {
 	grep -q '^journal-ok$' <<<"$out" || fail "sudo journalctl failed"
 }
 
-test_su() {
+test_su_sudo_login() {
 	local out
 	out=$(lab_exec su - nsitesta -c "$PROBE")
 	isolated "su -" "$out"
+	out=$(lab_exec sudo -u nsitesta -i sh -c "$PROBE")
+	isolated "sudo -u USER -i" "$out"
+	# login(1) on a pty, as on a console: script(1) gives it one.  Debian 13's login
+	# (util-linux 2.41) never reaches PAM under script(1) here (not one PAM line is logged,
+	# so the module never runs): on that release login is left out.
+	[ "$LAB_RELEASE" = bookworm ] || return 0
+	out=$(printf '%s; exit\n' "$PROBE" |
+		lab_exec timeout 30 script -qec 'login -f nsitesta' /dev/null | tr -d '\r')
+	isolated "login" "$out"
 }
 
 test_at() {
@@ -197,7 +209,7 @@ t "ssh: the helper is PID 1, nothing of the host in sight, the journal names the
 t "systemd-run --user runs in the user's isolation, with the user's /tmp" test_systemd_run_user
 t "systemctl --user works from an isolated session" test_systemctl_user
 t "sudo systemctl, sudo -i, journalctl, loginctl work from an isolated session" test_sudo_systemctl
-t "su - is isolated" test_su
+t "su -, sudo -u USER -i and login (Debian 12) are isolated" test_su_sudo_login
 t "at jobs are isolated" test_at
 t "units with PAMName= are refused with a reason; su in a unit is isolated; root's run" test_pamname_units
 t "logout (KillUserProcesses=no) ends what the session left running" test_logout_kup_no
