@@ -17,6 +17,7 @@
 #ifndef NSISOLATE_PROTOCOL_H
 #define NSISOLATE_PROTOCOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define NSI_CONTROL_FD	3
@@ -32,13 +33,35 @@ enum nsi_verdict {
 	NSI_FAIL = 3,	/* isolation was wanted and failed: see on_error */
 };
 
+/*
+ * What the module does with NSI_FAIL.  The wire's own numbers, not the configuration's
+ * (enum conf_on_error, which the module never sees): reordering that enum must not turn a
+ * refusal into a login.  0 is neither, so an all-zero reply refuses, and so does any number
+ * but NSI_ON_ERROR_ALLOW (nsi_on_error_allows).  1 is not used either: earlier builds sent
+ * the configuration's numbers and read 1 as allow, and a login program that loaded such a
+ * module before an upgrade may run the new helper.
+ */
+enum nsi_on_error {
+	NSI_ON_ERROR_DENY = 2,
+	NSI_ON_ERROR_ALLOW = 3,
+};
+_Static_assert(NSI_ON_ERROR_DENY > 1 && NSI_ON_ERROR_ALLOW > 1,
+	       "neither 0 (an all-zero reply) nor 1 (allow, to earlier builds) may be sent");
+
+/* The module's whole reading of on_error: allow only what says so, refuse anything else. */
+static inline bool
+nsi_on_error_allows(uint32_t on_error)
+{
+	return on_error == NSI_ON_ERROR_ALLOW;
+}
+
 /* The caller already runs inside an isolated session (su or sudo in one, say). */
 #define NSI_REPLY_IN_SESSION 0x1u
 
 struct nsi_reply {
 	uint32_t magic;
 	uint32_t verdict;
-	uint32_t on_error;   /* CONF_ON_ERROR_*: what to do with NSI_FAIL */
+	uint32_t on_error;   /* NSI_ON_ERROR_*: what to do with NSI_FAIL */
 	uint32_t clone_ns;   /* CLONE_NEW* flags of the namespaces to join */
 	int32_t init_pid;    /* PID 1 of the session, as the module sees it */
 	uint32_t flags;	     /* NSI_REPLY_* */

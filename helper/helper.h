@@ -57,7 +57,25 @@ struct session {
  * failure before PID 1 exists) or from PID 1 (ready, or its own failure).
  */
 void send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds);
-_noreturn_ void reply_fail(unsigned on_error, const char *fmt, ...) _printf_(2, 3);
+_noreturn_ void reply_fail(enum conf_on_error on_error, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * The one place a configuration's on_error becomes the reply's (common/protocol.h): the wire
+ * has numbers of its own, so that reordering enum conf_on_error changes nothing the module
+ * sees.  Only allow says allow; anything else, a value this switch does not know included,
+ * is deny.
+ */
+static inline uint32_t
+reply_on_error(enum conf_on_error on_error)
+{
+	switch (on_error) {
+	case CONF_ON_ERROR_ALLOW:
+		return NSI_ON_ERROR_ALLOW;
+	case CONF_ON_ERROR_DENY:
+	default:
+		return NSI_ON_ERROR_DENY;
+	}
+}
 
 /*
  * setup.c: first stage.  Returns only on failure: once PID 1 exists the first stage exits,

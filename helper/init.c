@@ -37,7 +37,7 @@ report_and_exit(struct session *s, const char *msg)
 	struct nsi_reply r = {
 		.magic = NSI_REPLY_MAGIC,
 		.verdict = NSI_FAIL,
-		.on_error = s->plan->on_error,
+		.on_error = reply_on_error(s->plan->on_error),
 	};
 
 	(void)setfsuid(0); /* the state directories are root's; we may have dropped root */
@@ -251,7 +251,7 @@ answer_ready(struct session *s)
 	struct nsi_reply r = {
 		.magic = NSI_REPLY_MAGIC,
 		.verdict = NSI_READY,
-		.on_error = s->plan->on_error,
+		.on_error = reply_on_error(s->plan->on_error),
 		.clone_ns = s->clone_ns,
 		.init_pid = s->pid,
 		.session_id = s->id,

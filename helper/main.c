@@ -76,13 +76,13 @@ reply_init(struct nsi_reply *r, unsigned verdict)
 }
 
 void
-reply_fail(unsigned on_error, const char *fmt, ...)
+reply_fail(enum conf_on_error on_error, const char *fmt, ...)
 {
 	struct nsi_reply r;
 	va_list ap;
 
 	reply_init(&r, NSI_FAIL);
-	r.on_error = on_error;
+	r.on_error = reply_on_error(on_error);
 	va_start(ap, fmt);
 	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
 	va_end(ap);

@@ -10,9 +10,6 @@
 #include "../common/identity.h"
 #include "../common/protocol.h"
 
-/* The configuration's on_error values; the module only needs to tell them apart. */
-#define ON_ERROR_ALLOW 1
-
 struct args {
 	const char *conf;
 	const char *helper;

@@ -101,9 +101,10 @@ systemd_bus_hint(pam_handle_t *pamh)
 }
 
 static int
-refuse_or_allow(pam_handle_t *pamh, unsigned on_error, const char *user, const char *what)
+refuse_or_allow(pam_handle_t *pamh, uint32_t on_error, const char *user, const char *what)
 {
-	if (on_error == ON_ERROR_ALLOW) {
+	/* The wire's NSI_ON_ERROR_ALLOW and nothing else: 0, deny or a stray number refuse. */
+	if (nsi_on_error_allows(on_error)) {
 		pam_syslog(
 			pamh, LOG_WARNING,
 			"isolation failed for user %s, continuing without it (on_error = allow): "
