@@ -114,7 +114,7 @@ $(MODULE): $(patsubst %.c,$(O)/pam/%.o,$(PAM_SRC)) pam_module/pam_nsisolate.map
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,defs -Wl,--version-script=pam_module/pam_nsisolate.map \
 		$(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
 
-# The helper is static: one exec with no dynamic loading is most of a login's cost (FACTS F37),
+# The helper is static: one exec with no dynamic loading is most of a login's cost (bench/README.md),
 # and a static binary cannot be steered through LD_* or the system's NSS modules.
 ifeq ($(SAN),1)
 HELPER_LINK := -pie
@@ -166,7 +166,7 @@ E2E_SUITES := $(sort $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
 check-e2e: $(PROGRAMS)
 	@BUILD=$(abspath $(BUILD)) sh tests/run-suites.sh e2e $(E2E_SUITES)
 
-# Attacks on SPEC §7's invariants (SECURITY.md); every case names the ones it attacks.
+# Attacks on the invariants (SECURITY.md, "The invariants"); every case names the ones it attacks.
 ATTACK_SUITES := $(sort $(wildcard tests/attacks/*.sh))
 check-attacks: $(PROGRAMS)
 	@BUILD=$(abspath $(BUILD)) sh tests/run-suites.sh attacks $(ATTACK_SUITES)

@@ -441,7 +441,10 @@ session_pid1(int procfd)
 	ssize_t n;
 	int fd;
 
-	/* Our own /proc/self is gone once joined (FACTS F30): use the host's proc, opened before. */
+	/*
+	 * Our /proc/self dangles once joined (docs/kernel-facts.md, 'setns and /proc/self'): use
+	 * the host's proc, opened before.
+	 */
 	if (fstatat(procfd, "self/ns/mnt", &st, 0) < 0)
 		die("stat ns: %m");
 	snprintf(path, sizeof(path), "/run/nsisolate/sessions/%lu", (unsigned long)st.st_ino);

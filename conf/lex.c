@@ -2,7 +2,7 @@
 /*
  * Prepare a configuration file for libconfuse.
  *
- * libconfuse 3.3 has traps we must not step into (FACTS.md F41):
+ * libconfuse 3.3 has traps we must not step into (docs/kernel-facts.md, 'libconfuse 3.3'):
  *  - its line numbers drift after '#' comments, so we remove comments here (newlines kept);
  *  - "${VAR}" is replaced from the caller's environment, so we refuse "${" anywhere;
  *  - a section left open at the end of the file is accepted, so we count braces;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The libconfuse side: the schema, the text lex.c prepared, and the line of every value,
- * recorded by a callback while libconfuse reads it (its own line numbers are not to be
- * trusted, FACTS F41).  rules.c then walks the tree.
+ * recorded by a callback while libconfuse reads it (its own line numbers drift after comments:
+ * docs/kernel-facts.md, 'libconfuse 3.3').  rules.c then walks the tree.
  */
 #include <confuse.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #include "parse.h"
 #include "values.h"
 
-/* What applies where nothing in the file says otherwise (SPEC §4). */
+/* What applies where nothing in the file says otherwise (nsisolate.conf(5), DEFAULTS). */
 static const struct conf_policy builtin_defaults = {
 	.kind = CONF_RULE_TOP,
 	.isolate = 1,

@@ -87,7 +87,10 @@ close_extra_fds(struct session *s, int keep_extra)
 	}
 }
 
-/* Any process but us that is not a zombie? (Zombies wait for a parent outside: F25.) */
+/*
+ * Any process but us that is not a zombie?  A zombie here waits for its parent outside (sshd's
+ * monitor reaps its user child only after close_session returns), not for us.
+ */
 static bool
 others_alive(void)
 {

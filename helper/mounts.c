@@ -205,7 +205,7 @@ new_tmpfs(const struct plan_private *p, char *err, size_t errlen)
  * last session holding it ends.  No host mount, nothing to clean up.
  */
 /*
- * setns(CLONE_NEWNS) puts us at the root of the namespace joined (FACTS F32); PID 1's root
+ * setns(CLONE_NEWNS) puts us at the root of the namespace joined (setns(2)); PID 1's root
  * may be a chroot below it (a chrooted login program).  Into `root` as the root.
  */
 static int
@@ -507,7 +507,8 @@ mounts_apply(struct session *s, char *err, size_t errlen)
 		return 0;
 	/*
 	 * Before any mount: nothing mounted here may propagate back into the host, where it
-	 * would stay after the session (FACTS F27).  Slave, not private, so that what the
+	 * would stay after the session, over the host's /proc and /tmp (docs/kernel-facts.md,
+	 * 'Mount propagation').  Slave, not private, so that what the
 	 * host mounts later still shows up inside.
 	 */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)

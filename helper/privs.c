@@ -64,7 +64,7 @@ privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 	/*
 	 * Effective uid = the user's, so that we may signal the user's processes at logout
 	 * without CAP_KILL; real and saved uid stay 0, so that the user can neither signal nor
-	 * ptrace us (FACTS F43).
+	 * ptrace us (docs/kernel-facts.md, 'Signals and a PID namespace's init').
 	 */
 	if (setresuid(0, uid, 0) < 0)
 		return fail("cannot change uid: %s", strerror(errno));

@@ -418,7 +418,11 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 	s.stack = stack;
 	s.stack_size = PID1_STACK_SIZE;
 
-	/* PID 1 drops signals it has not blocked (FACTS F33): block them before it exists. */
+	/*
+	 * A namespace's PID 1 drops signals it has not blocked and leaves at their default
+	 * (docs/kernel-facts.md, 'Signals and a PID namespace's init'): block them before it
+	 * exists.
+	 */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);

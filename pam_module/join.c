@@ -146,7 +146,7 @@ join_session(struct state *st, const char **what)
 	/*
 	 * setns(pidfd) succeeds in a multithreaded process but moves only the calling thread:
 	 * a fork from any other thread would escape the session.  Login programs are
-	 * single-threaded; refuse the rest (FACTS F28, P11).
+	 * single-threaded; refuse the rest (docs/kernel-facts.md, 'Threads and setns').
 	 */
 	r = count_threads();
 	if (r < 0) {
@@ -159,7 +159,10 @@ join_session(struct state *st, const char **what)
 		return -EINVAL;
 	}
 	r = 0;
-	/* A dead PID 1 would make every later fork() of ours fail with ENOMEM (FACTS P9). */
+	/*
+	 * A dead PID 1 would make every later fork() of ours fail with ENOMEM, and setns would
+	 * not tell (docs/kernel-facts.md, 'A dead PID namespace').
+	 */
 	if (poll(&p, 1, 0) != 0) {
 		*what = "the session's PID 1 died before it could be joined";
 		return -ESRCH;
@@ -176,7 +179,7 @@ join_session(struct state *st, const char **what)
 			return -errno;
 		}
 	}
-	/* setns(mnt) moves root and cwd to the namespace's root (FACTS F32): keep ours. */
+	/* setns(mnt) moves root and cwd to the namespace's root (setns(2)): keep ours. */
 	if (st->clone_ns & CLONE_NEWNS) {
 		st->saved_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		st->saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -238,7 +241,8 @@ unlink_same(int dir, const char *name, ino_t want)
  * That lock, not the pidfd, is what says "gone" at close: PID 1 releases it the moment it
  * dies, but its pidfd turns readable only once every process of its PID namespace has been
  * reaped, and sshd's monitor reaps its user child (inside the session) only after
- * close_session returns (FACTS F2, F25).  tests/e2e/ssh.sh: SIGKILL of PID 1 under sshd
+ * close_session returns (docs/kernel-facts.md, 'PID 1's exit waits for its namespace to be
+ * reaped').  tests/e2e/ssh.sh: SIGKILL of PID 1 under sshd
  * left the record behind.
  */
 bool

@@ -113,7 +113,10 @@ refuse_or_allow(pam_handle_t *pamh, uint32_t on_error, const char *user, const c
 		return PAM_IGNORE;
 	}
 	pam_syslog(pamh, LOG_ERR, "refusing the session of user %s: %s", user, what);
-	/* Not PAM_SESSION_ERR: sudo runs the command anyway on that one (FACTS F40). */
+	/*
+	 * Not PAM_SESSION_ERR: sudo runs the command anyway on that one (docs/kernel-facts.md,
+	 * 'sudo and PAM_SESSION_ERR').
+	 */
 	return PAM_SYSTEM_ERR;
 }
 
@@ -285,7 +288,9 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	pam_syslog(pamh, LOG_INFO, "session %" PRIu64 " closed (init pid %d%s)", st->id,
 		   (int)st->init_pid, dead ? ", already gone" : "");
 	/*
-	 * Ask PID 1 to end the session and never wait for it (FACTS F25); through the pidfd, so
+	 * Ask PID 1 to end the session and never wait for it: its exit waits for sshd to reap its
+	 * user child, which sshd does only after we return (docs/kernel-facts.md, 'PID 1's exit
+	 * waits for its namespace to be reaped').  Through the pidfd, so
 	 * no SIGPIPE and no pid reuse.  Last, the log line included: PID 1 may take the CPU as
 	 * soon as it is woken (so may the close of our socket, if it is the last copy).
 	 */

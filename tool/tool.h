@@ -4,7 +4,7 @@
 
 #include "../common/util.h"
 
-/* Exit codes (SPEC §6). */
+/* Exit codes (nsisolate(8), EXIT STATUS). */
 enum {
 	EXIT_OK = 0,
 	EXIT_NO = 1, /* invalid configuration, unknown user */

@@ -2,7 +2,8 @@
 # Shared by the attack suites (tests/attacks/*.sh), on top of tests/e2e/lib.sh: the probe
 # tool and the hostile LD_PRELOAD library, scratch mount namespaces with test copies of PAM
 # files bound over the real ones, extra things to remove at exit, and a count of attack
-# cases per invariant of SPEC §7 (every test names the ones it attacks: "[inv1] ...").
+# cases per invariant (SECURITY.md, "The invariants"; every test names the ones it attacks:
+# "[inv1] ...").
 #
 # A suite does:   . "$(dirname "$0")/common.bash"; atk_setup; at "[invN] name" fn; ...; atk_done
 # NSI_ONLY=WORD runs only the cases whose function names contain WORD; NSI_VERBOSE=1 shows

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Attacks on the configuration file and the module's arguments: a file that is not root's,
 # writable by others, a symlink, missing, truncated, huge, not a file at all, odd bytes; a
-# stale parse cache.  SPEC §7 invariants 3 (bad input: a clear error, nothing changes) and
+# stale parse cache.  SECURITY.md's invariants 3 (bad input: a clear error, nothing changes) and
 # 5 (fail closed).  Every refusal is checked three ways: `nsisolate run` says "refused" and
 # exits 1 without running the command; the module's own log line (captured by the probe,
 # which is the login program there) names the reason; `nsisolate check` prints it exactly.

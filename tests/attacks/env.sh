@@ -4,8 +4,8 @@
 # library that leaves a marker wherever it is loaded, PATH full of fake tools, IFS, TMPDIR,
 # HOSTNAME): `nsisolate run`, and the setuid su and sudo run by the attacker, with test
 # copies of their PAM files (and a test sudoers) bound in a scratch namespace only.
-# SPEC §4 ("${...} refused", "parsed only in a process whose environment the module sets"),
-# §7 invariant 3.
+# nsisolate.conf(5), SYNTAX and SECURITY CHECKS ("${" refused; the file is parsed only by the
+# helper, whose environment the module empties); SECURITY.md's invariant 3.
 . "$(dirname "$0")/common.bash"
 
 atk_setup
@@ -74,25 +74,25 @@ test_dollar_brace() {
 
 # A session's facts: hostname, PID 1's name, our mounts; with "env", how many of the hostile
 # variables the user's command got.  Absolute PATH: su keeps the caller's PATH for the shell.
-cat >"$W/bin/nsitest-facts" <<'FACTS'
+cat >"$W/bin/nsitest-facts" <<'EOF'
 #!/bin/sh
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 hostname
 cat /proc/1/comm
 awk '$5 == "/tmp" || $5 == "/dev/shm" || $5 == "/proc" { print $5, $6, $(NF - 1) }' /proc/self/mountinfo | sort
 [ "${1:-}" != env ] || echo "env: $(env | grep -cE '^(LD_PRELOAD|NSITEST_HOST|TMPDIR|LD_LIBRARY_PATH)=')"
-FACTS
+EOF
 chmod 0755 "$W/bin/nsitest-facts"
-FACTS=$W/bin/nsitest-facts
+REPORT=$W/bin/nsitest-facts
 
 test_hostile_run() {
 	local clean hostile pid1
 	clear_markers
-	clean=$(run_as $A /bin/sh "$FACTS" env)
+	clean=$(run_as $A /bin/sh "$REPORT" env)
 	echo "clean: $clean"
 	[ "$(head -n 2 <<<"$clean")" = "env-$A-$SHORT"$'\n'nsisolate-helpe ] || fail "the control session"
 	[ -z "$(markers)" ] || fail "markers without LD_PRELOAD: $(markers)"
-	hostile=$(env "${HOSTILE[@]}" "$NSI" run -u $A -s nsitest-env -- /bin/sh "$FACTS" env)
+	hostile=$(env "${HOSTILE[@]}" "$NSI" run -u $A -s nsitest-env -- /bin/sh "$REPORT" env)
 	echo "hostile: $hostile"
 	echo "markers: $(markers)"
 	[ "$hostile" = "$clean" ] || fail "the session differs with a hostile environment"
@@ -127,7 +127,7 @@ test_hostile_su_sudo() {
 	clear_markers
 	out=$(scratch "$BIND_SU$BIND_SUDO"'
 		as() { setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups -- "${@:2}"; }
-		F="/bin/sh '$FACTS'"
+		F="/bin/sh '$REPORT'"
 		echo "== su clean";   as '$A' env -i PATH=/usr/bin:/bin su '$B' -c "$F" </dev/null || echo "rc=$?"
 		echo "== su hostile"; as '$A' env '"$(printf '%q ' "${HOSTILE[@]}")"' su '$B' -c "$F" </dev/null || echo "rc=$?"
 		echo "== sudo clean";   as '$A' env -i PATH=/usr/bin:/bin sudo -n -u '$B' $F </dev/null || echo "rc=$?"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # What a session can reach of the host and of other sessions - processes, /tmp, /var/tmp,
 # /dev/shm, SysV IPC, POSIX message queues - and what a user can leave behind after the
-# session ends, whatever they try.  SPEC §7 invariants 2 and 4.
+# session ends, whatever they try.  SECURITY.md's invariants 2 and 4.
 . "$(dirname "$0")/common.bash"
 
 atk_setup

@@ -3,7 +3,7 @@
 # login program waits for it, and holds users/<uid>/.lock while it looks for the user's
 # other sessions.  A user who could stop it there (a terminal sends ^Z, and TIOCSIG on a pty
 # master any signal, to its foreground process group without asking who owns it) would
-# hang every other login of theirs.  SPEC §7 invariant 5 (fail closed - and never hang).
+# hang every other login of theirs.  SECURITY.md's invariant 5 (fail closed - and never hang).
 . "$(dirname "$0")/common.bash"
 
 atk_setup

@@ -2,8 +2,8 @@
 # Hostile identities: user names with every character Debian's `useradd --badname` takes
 # (and group names the same, written straight to /etc/group: groupadd has no --badname), a
 # user in 1,000 groups, uids without a name, and names that look like the "#UID" form of the
-# configuration.  SPEC §4 (matching), §7 invariant 3 (odd bytes: a clear error, nothing
-# changes) and 2 (a name must never pick another user's rule).
+# configuration.  nsisolate.conf(5), MATCHING; SECURITY.md's invariants 3 (odd bytes: a clear
+# error, nothing changes) and 2 (a name must never pick another user's rule).
 . "$(dirname "$0")/common.bash"
 
 atk_setup

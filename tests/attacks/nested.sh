@@ -1,8 +1,9 @@
 #!/bin/bash
 # Nested logins: su and sudo run by the user inside their session must not build a nested
 # session (nested = skip), and nothing the user controls may make a login that is not
-# inside a session look nested - which would leave it unisolated.  SPEC §5 "Nesting", §7
-# invariants 2 and 5 (fail closed: a login that cannot tell is refused, FACTS P10).
+# inside a session look nested - which would leave it unisolated.  docs/DESIGN.md, "Nested
+# logins"; SECURITY.md's invariants 2 and 5 (fail closed: a login that cannot tell is refused,
+# never taken for nested).
 . "$(dirname "$0")/common.bash"
 
 atk_setup
@@ -132,7 +133,8 @@ test_stale_record() {
 
 # Records that cannot be trusted or read - the user's, a symlink, garbage - and a /proc that
 # does not show the login process (hidden, or another PID namespace's, as after the
-# propagation leak of FACTS F27): the login cannot tell whether it is nested.  Refused.
+# propagation leak in docs/kernel-facts.md, 'Mount propagation'): the login cannot tell
+# whether it is nested.  Refused.
 test_cannot_tell() {
 	local out setup
 	for setup in 'rec 1 > /run/nsisolate/sessions/$(ns mnt); chown '$A' /run/nsisolate/sessions/$(ns mnt)' \

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Attacks on the paths the helper touches: mount targets, /var/lib/nsisolate/UID/...,
-# /run/nsisolate/..., a peer session's tmpfs.  SPEC §7 invariants 1 (no path a user can
+# /run/nsisolate/..., a peer session's tmpfs.  SECURITY.md's invariants 1 (no path a user can
 # write to is followed) and 2 (nothing mounted anywhere else, nothing of another user seen).
 #
 # The attacker, nsitestpa, owns a home, their own files in sticky /tmp, their persistent

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Attacks on a session's PID 1 (the helper, the one process in the session that was root)
-# and on the helper binary itself, run by a user.  SPEC §5 "Privilege" and §7 invariant 2
+# and on the helper binary itself, run by a user.  docs/DESIGN.md, "PID 1 gives up its
+# privileges", and SECURITY.md's invariant 2
 # (a PID 1 the user could control would mount anything anywhere), 3 and 5 (a helper run
 # by hand: a clear error, nothing created).
 . "$(dirname "$0")/common.bash"

@@ -3,7 +3,7 @@
 # at a path with a space (mountinfo escapes it as \040), two stacked at one place, a bind of
 # one host process's directory - must not show the host's processes inside a session.  A
 # session gets a fresh /proc; before that was all, every other procfs still showed the host.
-# SPEC §7 invariant 2.
+# SECURITY.md's invariant 2.
 . "$(dirname "$0")/common.bash"
 
 atk_setup

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Attacks on root's admin tool: what a user can make `nsisolate enter` and `nsisolate run`,
-# both run by root, do for them.  SPEC §7 invariant 2 (nothing of root's for the user:
+# both run by root, do for them.  SECURITY.md's invariant 2 (nothing of root's for the user:
 # root's shell must never run the user's program, nor read the user's keystrokes).
 . "$(dirname "$0")/common.bash"
 

@@ -9,7 +9,9 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 SUITE=${SUITE:-$(basename "$0" .sh)}
-# Outside /tmp, /var/tmp and /dev/shm: those are private inside sessions (FACTS P19).
+# Outside /tmp, /var/tmp and /dev/shm: those are private inside sessions, and nested su or
+# sudo would not find the module there (docs/kernel-facts.md, 'Private directories hide what
+# is below them').
 W=${NSI_W:-/srv/nsitest-$SUITE-$$}
 NSI=$W/bin/nsisolate
 TESTS_RUN=0
@@ -25,7 +27,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-# This VM's init reaps orphans late (FACTS F26, P20).  The suite runs under a subreaper of
+# This VM's init reaps orphans late (docs/kernel-facts.md, 'Hosts whose init reaps late').  The suite runs under a subreaper of
 # its own, as it would under init or systemd: the sessions' PID 1s (orphaned when the
 # helper's first stage exits) and whatever a killed login program leaves are reaped at once.
 if [ -z "${NSI_REAPER:-}" ]; then

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nsitest-reaper CMD [ARG]...: run CMD as a child subreaper, the way init or systemd would
- * (this VM's init reaps orphans late: FACTS F26, P20).  The sessions' PID 1s and the
+ * (this VM's init reaps orphans late: docs/kernel-facts.md, 'Hosts whose init reaps late').  The sessions' PID 1s and the
  * processes their login program left behind are reaped here at once; we exit with CMD's
  * status once every descendant is gone, or 10 s after CMD ended if some still are.
  */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # End-to-end: isolated sessions through `nsisolate run` (a real PAM login program), the
-# built module and helper, real users.  SPEC §3, §5, §7; issue "Isolated sessions".
+# built module and helper, real users.  pam_nsisolate(8), docs/DESIGN.md, SECURITY.md's
+# invariants; issue "Isolated sessions".
 #   - what a session sees and cannot do (processes, hostname, private dirs, IPC, PID 1)
 #   - who is left alone, and which configurations or failures refuse a login
 #   - how a session ends, whatever way it ends, and that nothing of it stays
@@ -371,7 +372,8 @@ test_insecure_config() {
 	check_isolated nsitestsa nsitest-e2e-alt
 }
 
-# A target that does not exist, and one below a directory the user owns (SPEC §7.1).
+# A target that does not exist, and one below a directory the user owns (SECURITY.md,
+# invariant 1).
 setup_failure() {
 	local on_error=$1 check=$2 sub=/home/nsitestsa/nsitest-sub
 	mkdir -m 0755 "$sub"

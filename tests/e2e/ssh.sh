@@ -1,5 +1,5 @@
 #!/bin/bash
-# End-to-end: real SSH logins.  A private sshd on 127.0.0.1 (tests/e2e/sshd-lab.bash, FACTS §4)
+# End-to-end: real SSH logins.  A private sshd on 127.0.0.1 (tests/e2e/sshd-lab.bash)
 # whose PAM service is the distribution's sshd stack with pam_nsisolate last; every test is a
 # real `ssh` (or sftp, scp) run and checks what the session saw.  Issue 4.
 . "$(dirname "$0")/lib.sh"
@@ -103,7 +103,8 @@ records_of() { record_files "$1" | wc -l; }
 init_of() { record_files "$1" | xargs -r sed -n 's/^pid=//p'; }
 has_record() { [ "$(records_of "$1")" -ge "${2:-1}" ]; }
 no_procs_of() { ! pgrep -u "$1" >/dev/null; }
-# The monitor of USER's connection: a child of the listener (F1).
+# The monitor of USER's connection, where sshd opens the session: a child of the listener
+# (docs/kernel-facts.md, 'Where login programs open and close the session').
 priv_of() {
 	{ ps -o pid=,args= --ppid "$L" || true; } |
 		awk -v t="$SVC: $1 [priv]" 'substr($0, index($0, $2)) == t { print $1 }'
@@ -137,7 +138,8 @@ test_exec_session() {
 	expect_eq "net namespace" "$(field net "$out")" "$(readlink /proc/self/ns/net)"
 	expect_line "/tmp is a tmpfs of ours" "$(field tmpmnt "$out")" ' /tmp [^ ]+ [^-]*- tmpfs nsisolate '
 	# The session's processes and nothing else: PID 1 the helper, PID 2 sshd's user child
-	# (its parent is outside: 0, F35), the shell, ps.
+	# (its parent is outside, so its PPID reads 0: docs/kernel-facts.md, 'getppid() across the
+	# boundary'), the shell, ps.
 	procs=$(grep -E '^ *[0-9]+ +[0-9]+ ' <<<"$out")
 	expect_eq "process count" "$(wc -l <<<"$procs")" 4
 	expect_line "PID 1" "$procs" "^ +1 +0 $W/bin/nsisolate-helper open "
@@ -219,7 +221,8 @@ test_control_master() {
 	expect_eq "job control" "$(pty_field monitor "$pty")" on
 	expect_line "jobs" "$pty" '^\[1\]\+ +Running +sleep 100 &$'
 	expect_eq "the killed job's status" "$(pty_field killed "$pty")" 143
-	# wtmp is right (last), but `who` inside drops utmp's host PIDs (F12).
+	# wtmp is right (last), but `who` inside drops utmp's host PIDs, which fail kill(pid, 0)
+	# there (docs/ssh-guide.md, "What users will notice").
 	expect_eq "who inside" "$(pty_field who "$pty")" 0
 	expect_line "last" "$(last -w -f "$W/var/wtmp")" "^$A +pts/[0-9]+ +127\\.0\\.0\\.1 "
 	expect_eq "the channels' files" "$(pty_field files "$pty")" "chan-1 chan-2 chan-3 "
@@ -298,7 +301,7 @@ test_forwarding() {
 	[ ! -e /tmp/nsitest-fwd.sock ] && [ ! -e "/proc/$L/root/tmp/nsitest-fwd.sock" ] ||
 		die "the forwarded socket is outside the session"
 	# X11: the client has no X server (fake cookie); sshd listens and xauth stores the cookie
-	# under the session's host name (F14).
+	# under the session's host name.
 	out=$(DISPLAY=:55 XAUTHORITY=$W/client.xauth S -Y "$A@lab" 'echo "display=$DISPLAY"
 		n=${DISPLAY#localhost:}; n=${n%.0}; xauth list
 		(exec 3<>/dev/tcp/127.0.0.1/$((6000 + n))) && echo x11-listening' 2>/dev/null)
@@ -424,7 +427,8 @@ check_refused() {
 	rm -f "/home/$A/nsitest-marker"
 	out=$(S "$A@lab" 'touch ~/nsitest-marker; echo NSITEST-MARKER-RAN' 2>&1) || rc=$?
 	echo "ssh: rc $rc: $out"
-	# sshd's user child exits 254 when the PAM session was not opened (F24).
+	# sshd's user child exits 254 when the PAM session was not opened: no shell, sshd fails
+	# closed.
 	expect_eq "ssh's exit code" "$rc" 254
 	expect_no_line "the command" "$out" NSITEST-MARKER-RAN
 	[ ! -e "/home/$A/nsitest-marker" ] || die "the marker command ran"

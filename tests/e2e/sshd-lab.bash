@@ -1,18 +1,18 @@
 # shellcheck shell=bash
-# A private sshd for real SSH logins (FACTS §4), shared by tests/e2e/ssh.sh and
+# A private sshd for real SSH logins, shared by tests/e2e/ssh.sh and
 # bench/ssh-latency.sh.  Sourced after lib.sh and nsi_setup: it uses $W, $TOP, $NSI_REAPER
 # and NSI_PAM_FILES.  Not a suite: the .bash name keeps it out of `make check-e2e`.
 #
 # Each sshd ("instance") listens on 127.0.0.1 on a free port, with its own host key,
 # sshd_config and PAM service, and runs under a child subreaper inside a scratch mount
 # namespace (the "lab"):
-#   - /run is a tmpfs there: Debian's sshd needs /run/sshd (F4) and utmp stays off the host;
+#   - /run is a tmpfs there: Debian's sshd needs /run/sshd and utmp stays off the host;
 #     the host's /run/nsisolate is bound into it, so that the sessions' records are the host's
 #     (lib.sh's leak checks, `nsisolate list` on the host);
 #   - wtmp, btmp and lastlog are bound to empty test files;
 #   - the subreaper (lib.sh's reaper) collects the orphans that sshd and the sessions' first
-#     stages leave (F26, P20), and everything below it is ours: stopping the lab kills exactly
-#     that tree, by PID.
+#     stages leave (docs/kernel-facts.md, 'Hosts whose init reaps late'), and everything below
+#     it is ours: stopping the lab kills exactly that tree, by PID.
 #
 #   lab_init                                keys, utmp files, client config
 #   lab_authorize USER...                   the client key in USER's authorized_keys
@@ -35,7 +35,7 @@ lab_openssh_version() {
 	echo "${v%%$'\n'*}"
 }
 
-# Up to 9.7 sshd takes the PAM service name from argv[0] (F3); from 9.8 on it is the fixed
+# Up to 9.7 sshd takes the PAM service name from argv[0]; from 9.8 on it is the fixed
 # "sshd" unless sshd_config says PAMServiceName.
 lab_has_pam_service_name() {
 	local maj min
@@ -64,7 +64,8 @@ lab_authorize() {
 	done
 }
 
-# The distribution's sshd stack (comments dropped), then our module last (F30, SPEC §3).
+# The distribution's sshd stack (comments dropped), then our module last: a module after it
+# would find /proc/self dangling (docs/kernel-facts.md, 'setns and /proc/self').
 lab_pam_service() {
 	local name=$1
 	shift
@@ -134,7 +135,7 @@ lab_write_sshd_config() {
 lab_start() {
 	local name=$1 svc=$2 users=$3 level=${4:-DEBUG3} port reaper try
 	local pidfile=$W/run/sshd-$name.pid log=$W/log/sshd-$name.log
-	# The program name is the PAM service up to OpenSSH 9.7 (F3): a symlink named after it,
+	# The program name is the PAM service up to OpenSSH 9.7: a symlink named after it,
 	# run by its absolute path (sshd re-executes itself by argv[0]).
 	ln -sfn "$SSHD" "$W/bin/$svc"
 	# The helper would make it at the first login anyway (root's, 0700).

@@ -1,8 +1,10 @@
 #!/bin/bash
 # End-to-end: the real su, runuser (util-linux) and login (shadow) with pam_nsisolate last in
 # test copies of their PAM stacks.  The copies are /etc/pam.d/nsitest-NAME and are bound over
-# /etc/pam.d/NAME only inside a scratch mount namespace with a /run of its own (FACTS §4):
-# the host's PAM files are never touched.  SPEC §3, §5; FACTS F5 (su, runuser), F6 (login).
+# /etc/pam.d/NAME only inside a scratch mount namespace with a /run of its own: the host's PAM
+# files are never touched.  pam_nsisolate(8), docs/DESIGN.md; where su, runuser and login open
+# and close the session: docs/kernel-facts.md, 'Where login programs open and close the
+# session'.
 . "$(dirname "$0")/lib.sh"
 
 STACKS="su su-l runuser runuser-l login"
@@ -56,7 +58,7 @@ chmod 0755 "$W/bin/probe"
 SHELL_CMD="echo shell=\$\$; $W/bin/probe; echo done"
 HOST_NS="ns=$(readlink /proc/self/ns/pid /proc/self/ns/mnt | paste -sd ' ')"
 
-# scratch CMD...: CMD in a scratch mount namespace (FACTS §4), under a subreaper of its own
+# scratch CMD...: CMD in a scratch mount namespace (its own /run), under a subreaper of its own
 # so that it returns only once every process of it is gone.  The helper keeps its records in
 # that namespace's /run: afterwards, none may be left there.
 SCRATCH='

@@ -554,7 +554,10 @@ sleeper(void *arg)
 	return NULL;
 }
 
-/* setns(mnt) is refused to multithreaded callers (FACTS F28): fail closed, say why. */
+/*
+ * setns(mnt) is refused to multithreaded callers (docs/kernel-facts.md, 'Threads and setns'):
+ * fail closed, say why.
+ */
 static void
 test_multithreaded_caller_refused(void **state)
 {

@@ -8,7 +8,10 @@
 
 #include "conf_test.h"
 
-/* The example of SPEC §4, as an administrator would write it. */
+/*
+ * Every top-level option and each type of private directory, as an administrator would write
+ * them (trailing comments included), with a user and a group section.
+ */
 static const char spec_example[] =
 	"isolate       = true               # false: leave matching users alone\n"
 	"namespaces    = {mount, ipc, pid, uts}\n"
@@ -317,7 +320,7 @@ test_lines_after_comments(void **state)
 	size_t len = 0;
 	FILE *f;
 
-	/* FACTS F41: libconfuse alone reports this at line 11. */
+	/* libconfuse alone reports this at line 11 (docs/kernel-facts.md, 'libconfuse 3.3'). */
 	expect_error("# one\n# two\n# three\n\nbogus = 1\n", 5, "no such option 'bogus'");
 	/* Trailing comments on every line, with quotes and braces in them. */
 	expect_error("isolate = true # \"quoted\" {\n"
