@@ -75,10 +75,15 @@ test_systemd_run_user() {
 }
 
 test_user_service_ends() {
+	local out
 	# A service of the user's own (systemd-run --user without --wait needs the manager's
 	# private socket on systemd 257: docs/systemd.md, limits).
-	lab_ssh nsitesta 'mkdir -p ~/.config/systemd/user && printf "[Service]\nExecStart=/bin/sleep 4243\n" >~/.config/systemd/user/nsitest-sleeper.service
-		systemctl --user daemon-reload && systemctl --user start nsitest-sleeper'
+	# The login may come while the user's manager is still starting (or stopping, after the
+	# logind restarts above): wait until it answers.
+	out=$(lab_ssh nsitesta 'mkdir -p ~/.config/systemd/user && printf "[Service]\nExecStart=/bin/sleep 4243\n" >~/.config/systemd/user/nsitest-sleeper.service
+		for i in $(seq 150); do case $(systemctl --user is-system-running 2>/dev/null) in running | degraded) break ;; esac; sleep 0.1; done
+		systemctl --user daemon-reload && systemctl --user start nsitest-sleeper' 2>&1) ||
+		fail "systemctl --user start: $out"
 	lab_exec pgrep -f 'sleep 4243' >/dev/null || fail "the user service did not start"
 	# logind stops the user manager 10 s after the user's last session (UserStopDelaySec).
 	wait_until 40 sh -c "! nsenter -t $LAB_INIT -p -m pgrep -f 'sleep 4243' >/dev/null" ||
