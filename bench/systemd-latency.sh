@@ -32,9 +32,25 @@ lab_provision
 lab_boot >/dev/null
 lab_exec systemctl --version | head -n 1 | sed 's/^/# /'
 
-# The first login of each user starts that user's manager: three users, one login each.
-first=()
-for u in nsitesta nsitestb nsitestadm; do first+=("$(one "$u")"); done
+# The first login of a user starts that user's manager: three users with the module, three
+# more without, interleaved, one login each.
+for u in nsitestc nsitestd nsiteste; do
+	lab_exec useradd -m -s /bin/bash "$u"
+	lab_exec install -d -o "$u" -g "$u" -m 0700 "/home/$u/.ssh"
+	lab_exec install -o "$u" -g "$u" -m 0600 /home/nsitesta/.ssh/authorized_keys "/home/$u/.ssh/"
+done
+lab_exec sed -i 's/^AllowUsers .*/AllowUsers nsitesta nsitestb nsitestadm nsitestc nsitestd nsiteste/' \
+	/etc/ssh/sshd_config.d/nsitest.conf
+lab_exec systemctl reload ssh
+first=() first_without=()
+set -- nsitestc nsitestd nsiteste
+for u in nsitesta nsitestb nsitestadm; do
+	lab_exec pam-auth-update --disable nsisolate >/dev/null
+	first_without+=("$(one "$1")")
+	shift
+	lab_exec pam-auth-update --enable nsisolate >/dev/null
+	first+=("$(one "$u")")
+done
 # Keep the manager of nsitesta running for the rest (a login session holds it).
 lab_ssh nsitesta 'sleep 100000' </dev/null >/dev/null 2>&1 &
 holder=$!
@@ -54,5 +70,8 @@ printf '%-44s %10s %10s %6s\n' "without the module" "$(printf '%s\n' "${without[
 	"$(printf '%s\n' "${without[@]}" | p90)" "$N"
 printf '%-44s %10s %10s %6s\n' "with the module (shipped configuration)" \
 	"$(printf '%s\n' "${with[@]}" | median)" "$(printf '%s\n' "${with[@]}" | p90)" "$N"
-printf '%-44s %10s %10s %6s\n' "first login of a user (user manager starts)" \
+printf '%-44s %10s %10s %6s\n' "first login of a user, without the module" \
+	"$(printf '%s\n' "${first_without[@]}" | median)" \
+	"$(printf '%s\n' "${first_without[@]}" | p90)" "${#first_without[@]}"
+printf '%-44s %10s %10s %6s\n' "first login of a user, with the module" \
 	"$(printf '%s\n' "${first[@]}" | median)" "$(printf '%s\n' "${first[@]}" | p90)" "${#first[@]}"
