@@ -117,11 +117,13 @@ user \"$A\" {
 	# Cut in the middle of the user section, of the inner section, of a string, of a word.
 	head -c "$(($(printf '%s' "$full" | grep -bo 'hostname' | cut -d: -f1) - 2))" <<<"$full" | nsi_conf
 	refused "$C:4: '{' is never closed"
-	printf '%s' "$full" | head -n 6 | nsi_conf
+	# Here-strings, not printf | head: head may exit before printf has written everything,
+	# and with pipefail printf's SIGPIPE fails the test (it did in a fresh root).
+	head -n 6 <<<"$full" | nsi_conf
 	refused "$C:"
-	printf '%s' "$full" | head -c "$(($(printf '%s' "$full" | grep -bo 'trunc' | cut -d: -f1) + 3))" | nsi_conf
+	head -c "$(($(grep -bo 'trunc' <<<"$full" | cut -d: -f1) + 3))" <<<"$full" | nsi_conf
 	refused "$C:5: unterminated quoted string"
-	printf '%s' "$full" | head -c "$(($(printf '%s' "$full" | grep -bo 'hostname' | cut -d: -f1) + 4))" | nsi_conf
+	head -c "$(($(grep -bo 'hostname' <<<"$full" | cut -d: -f1) + 4))" <<<"$full" | nsi_conf
 	refused "$C:"
 }
 
