@@ -193,6 +193,31 @@ test_linger() {
 	logind_kill no
 }
 
+# nsisolate-usermgr holds CAP_SYS_ADMIN: given the capabilities the drop-in grants and the
+# name of another user's live session, or none at all, it must enter nothing.
+test_usermgr_refuses() {
+	local caps=+sys_admin,+sys_chroot,+sys_ptrace,+dac_read_search,+kill uid id rc=0 out
+	uid=$(lab_exec id -u nsitestb)
+	lab_exec su - nsitestb -c 'sleep 30' </dev/null >/dev/null 2>&1 &
+	wait_until 10 lab_exec sh -c "ls /run/nsisolate/users/$uid/ | grep -q '^[0-9]'" ||
+		fail "no session of nsitestb to aim at"
+	id=$(lab_exec sh -c "ls /run/nsisolate/users/$uid/ | grep '^[0-9]' | head -n 1")
+	out=$(lab_exec setpriv --reuid=nsitesta --regid=nsitesta --init-groups --inh-caps=$caps \
+		--ambient-caps=$caps env NSISOLATE_SESSION="$id" /usr/libexec/nsisolate/nsisolate-usermgr \
+		/bin/sh -c 'echo ENTERED; cat /proc/1/comm' 2>&1) || rc=$?
+	sed 's/^/#   /' <<<"$out" >&2
+	[ "$rc" != 0 ] && ! grep -q ENTERED <<<"$out" || fail "it entered nsitestb's session $id"
+	lab_exec journalctl -q --no-pager -t nsisolate-usermgr -g "session $id is not a session of uid" |
+		grep -q . || fail "no log line says why"
+	# Without the capabilities (a user running it by hand): the record is out of reach.
+	rc=0
+	lab_exec runuser -u nsitesta -- env NSISOLATE_SESSION="$id" \
+		/usr/libexec/nsisolate/nsisolate-usermgr /bin/true >/dev/null 2>&1 || rc=$?
+	[ "$rc" != 0 ] || fail "it ran without its capabilities"
+	lab_exec pkill -u nsitestb -f 'sleep 30' || true
+	wait
+}
+
 # After everything: no record but the user managers', no helper but theirs.
 test_nothing_left() {
 	lab_exec sh -c 'systemctl stop user@1000 user@1001 user@1002 2>/dev/null; true'
@@ -220,6 +245,8 @@ t "units with PAMName= are refused with a reason; su in a unit is isolated; root
 t "logout (KillUserProcesses=no) ends what the session left running" test_logout_kup_no
 t "linger = true keeps a tmux job until it ends; KillUserProcesses=yes ends it at logout" test_linger
 t "a user service ends with the user manager after the last logout" test_user_service_ends
+t "nsisolate-usermgr enters no other user's session, and nothing without its capabilities" \
+	test_usermgr_refuses
 t "cron jobs are isolated" test_cron
 t "nothing is left: no record, no helper" test_nothing_left
 lab_done
