@@ -281,6 +281,28 @@ cmp_title(const void *a, const void *b)
 	return r ? r : (x->line > y->line) - (x->line < y->line);
 }
 
+/*
+ * Report every name given twice: sorted, not compared pairwise (libconfuse would compare
+ * each title with every other).  `what` is a section kind or an option name.
+ */
+static void
+report_twice(struct parse_ctx *ctx, struct title *t, size_t n, const char *what, bool section)
+{
+	qsort(t, n, sizeof(*t), cmp_title);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(t[i - 1].s, t[i].s) != 0)
+			continue;
+		if (section)
+			conf_diag_add(ctx->diags, t[i].line,
+				      "duplicate %s section '%s' (first at line %u)", what, t[i].s,
+				      t[i - 1].line);
+		else
+			conf_diag_add(ctx->diags, t[i].line,
+				      "%s: '%s' is listed twice (first at line %u)", what, t[i].s,
+				      t[i - 1].line);
+	}
+}
+
 static const char *const exempt_names[CONF_EXEMPT_N] = {
 	[CONF_EXEMPT_SERVICES] = "exempt_services",
 	[CONF_EXEMPT_USERS] = "exempt_users",
@@ -328,12 +350,7 @@ read_exempt(struct parse_ctx *ctx, cfg_t *root, enum conf_exempt_list list)
 		else
 			seen[nseen++] = (struct title){s, line};
 	}
-	qsort(seen, nseen, sizeof(*seen), cmp_title);
-	for (size_t i = 1; i < nseen; i++)
-		if (strcmp(seen[i - 1].s, seen[i].s) == 0)
-			conf_diag_add(ctx->diags, seen[i].line,
-				      "%s: '%s' is listed twice (first at line %u)", name,
-				      seen[i].s, seen[i - 1].line);
+	report_twice(ctx, seen, nseen, name, false);
 	ctx->b.exempt_line[list] = opt_line(ctx, root, name);
 	return 0;
 }
@@ -377,13 +394,7 @@ read_sections(struct parse_ctx *ctx, cfg_t *root, const char *kind, const struct
 		    (off = conf_builder_policy(&ctx->b, &p)) < 0)
 			return r < 0 ? r : (int)off;
 	}
-	/* Duplicates found by sorting: libconfuse would compare each title with every other. */
-	qsort(titles, nt, sizeof(*titles), cmp_title);
-	for (size_t i = 1; i < nt; i++)
-		if (strcmp(titles[i - 1].s, titles[i].s) == 0)
-			conf_diag_add(ctx->diags, titles[i].line,
-				      "duplicate %s section '%s' (first at line %u)", kind,
-				      titles[i].s, titles[i - 1].line);
+	report_twice(ctx, titles, nt, kind, true);
 	return 0;
 }
 

@@ -100,6 +100,17 @@ systemd_bus_hint(pam_handle_t *pamh)
 	(void)pam_putenv(pamh, "SYSTEMCTL_FORCE_BUS=1");
 }
 
+/* A session we will not use: end PID 1, remove its record (it dies holding the lock),
+ * forget it. */
+static void
+abandon(struct state *st)
+{
+	(void)pidfd_send_signal(st->pidfd, SIGKILL, NULL, 0);
+	(void)join_remove_record(st, false);
+	join_close_fds(st);
+	free(st);
+}
+
 static int
 refuse_or_allow(pam_handle_t *pamh, uint32_t on_error, const char *user, const char *what)
 {
@@ -218,10 +229,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		.detached = kind == OPENER_USER_MANAGER,
 	};
 	if (kind == OPENER_UNIT) {
-		(void)pidfd_send_signal(st->pidfd, SIGKILL, NULL, 0);
-		(void)join_remove_record(st, false);
-		join_close_fds(st);
-		free(st);
+		abandon(st);
 		return refuse_or_allow(
 			pamh, reply.on_error, safe,
 			"the session is opened by a systemd unit with PAMName=, whose program "
@@ -231,15 +239,13 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	r = st->detached ? publish_session(pamh, st, &what) : join_session(st, &what);
 	if (r == 0 && pam_set_data(pamh, DATA_KEY, st, cleanup) != PAM_SUCCESS) {
 		/* Joined but cannot remember it: undo the join, or we could never leave. */
-		(void)join_restore(st);
+		if (!st->detached)
+			(void)join_restore(st);
 		r = -ENOMEM, what = "pam_set_data failed";
 	}
 	if (r < 0) {
 		(void)xsnprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
-		(void)pidfd_send_signal(st->pidfd, SIGKILL, NULL, 0);
-		(void)join_remove_record(st, false);
-		join_close_fds(st);
-		free(st);
+		abandon(st);
 		return refuse_or_allow(pamh, reply.on_error, safe, msg);
 	}
 	/* Not for the user manager: its own processes share its PID namespace, and its
