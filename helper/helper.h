@@ -96,6 +96,12 @@ int session_is_nested(uint64_t *ret_id);
 int mounts_apply(struct session *s, char *err, size_t errlen);
 
 /*
+ * net.c: PID 1, still privileged, in the session's new network namespace: `lo` up, which
+ * gives it 127.0.0.1 and ::1.
+ */
+int net_lo_up(char *err, size_t errlen);
+
+/*
  * privs.c: PID 1 becomes unprivileged (euid = the user's; real and saved uid 0; every gid the
  * user's) and proves it.
  */
