@@ -80,10 +80,10 @@ COMMON_SRC := common/util.c common/identity.c common/safepath.c common/record.c
 CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/rules.c conf/values.c conf/store.c conf/cache.c \
               conf/resolve.c conf/load.c
 TOOL_SRC   := tool/main.c tool/check.c tool/run.c tool/sessions.c
-HELPER_SRC := helper/main.c helper/setup.c helper/mounts.c helper/init.c helper/privs.c \
-              common/util.c common/safepath.c common/record.c
-PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/join.c pam_module/unit.c \
-              common/util.c common/identity.c
+HELPER_SRC := helper/main.c helper/request.c helper/setup.c helper/mounts.c helper/init.c \
+              helper/privs.c common/util.c common/safepath.c common/record.c
+PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/reply.c pam_module/join.c \
+              pam_module/unit.c common/util.c common/identity.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
@@ -143,6 +143,16 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) \
 		-o $@ $< $(call obj,$(CONF_SRC) $(COMMON_SRC)) $(CONFUSE_LIBS) $(CMOCKA_LIBS)
+
+# The module's reply checks and the helper's argument parsing link only their own pieces: the
+# plain objects of the same sources (the module's own, under $(O)/pam/, hide their symbols).
+UNIT_ALONE := $(BUILD)/tests/test_reply $(BUILD)/tests/test_request
+$(UNIT_ALONE): $(BUILD)/tests/%: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) \
+		-o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_reply: $(call obj,pam_module/reply.c common/util.c)
+$(BUILD)/tests/test_request: $(call obj,helper/request.c common/util.c)
 
 # test_identity replaces NSS's group lookups with answers of its own (failures included).
 $(BUILD)/tests/test_identity: LDFLAGS += -Wl,--wrap=getgrgid_r -Wl,--wrap=getgrouplist

@@ -31,6 +31,14 @@ struct request {
 	const char **groups;
 };
 
+/*
+ * request.c: read the module's arguments into req (0, or -EINVAL for anything but the
+ * command line in common/protocol.h; req->groups is allocated); and name the rule that
+ * applied, for the reply ("top level", "user 'NAME' line N", ...).
+ */
+int request_parse(int argc, char **argv, struct request *req);
+void request_describe_rule(const struct plan *p, char *buf, size_t size);
+
 /* Everything PID 1 inherits from the first stage. */
 struct session {
 	const struct request *req;

@@ -6,7 +6,6 @@
  * it stops before touching anything.
  */
 #include <fcntl.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
@@ -106,76 +105,6 @@ reply_ignore(const char *rule, const char *fmt, ...)
 	exit(HELPER_EXIT_OK);
 }
 
-static int
-parse_id(const char *s, uint32_t *ret)
-{
-	uint64_t v;
-	int r = parse_uint(s, UINT32_MAX - 1, &v);
-
-	if (r == 0)
-		*ret = (uint32_t)v;
-	return r;
-}
-
-static int
-parse_args(int argc, char **argv, struct request *req)
-{
-	static const struct option opts[] = {
-		{"conf", required_argument, NULL, 'c'},
-		{"user", required_argument, NULL, 'u'},
-		{"uid", required_argument, NULL, 'U'},
-		{"gid", required_argument, NULL, 'G'},
-		{"service", required_argument, NULL, 's'},
-		{"tty", required_argument, NULL, 't'},
-		{"rhost", required_argument, NULL, 'r'},
-		{"group", required_argument, NULL, 'g'},
-		{0},
-	};
-	bool have_uid = false, have_gid = false;
-	int c;
-
-	if (argc < 2 || strcmp(argv[1], "open") != 0)
-		return -EINVAL;
-	req->groups = calloc((size_t)argc, sizeof(char *));
-	if (!req->groups)
-		return -ENOMEM;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			req->conf = optarg;
-			break;
-		case 'u':
-			req->user = optarg;
-			break;
-		case 'U':
-			have_uid = parse_id(optarg, &req->uid) == 0;
-			break;
-		case 'G':
-			have_gid = parse_id(optarg, &req->gid) == 0;
-			break;
-		case 's':
-			req->service = optarg;
-			break;
-		case 't':
-			req->tty = optarg;
-			break;
-		case 'r':
-			req->rhost = optarg;
-			break;
-		case 'g':
-			req->groups[req->ngroups++] = optarg;
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	if (optind != argc || !req->conf || req->conf[0] != '/' || !req->user || !*req->user ||
-	    !req->service || !have_uid || !have_gid)
-		return -EINVAL;
-	return 0;
-}
-
 /* fd 3 must be the module's socket; anything else means we were not started by it. */
 static bool
 control_fd_ok(void)
@@ -220,19 +149,6 @@ load_config(const char *path, int run)
 		   d.n > 3 ? " (more: nsisolate check)" : "");
 }
 
-static void
-describe_rule(const struct plan *p, char *buf, size_t size)
-{
-	if (p->verdict == PLAN_EXEMPT)
-		(void)xsnprintf(buf, size, "exempt");
-	else if (p->rule_kind == CONF_RULE_TOP)
-		(void)xsnprintf(buf, size, "top level");
-	else
-		(void)xsnprintf(buf, size, "%s '%.80s' line %u",
-				p->rule_kind == CONF_RULE_USER ? "user" : "group", p->rule_title,
-				p->rule_line);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -264,7 +180,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "nsisolate-helper: cannot become root: %s\n", strerror(errno));
 		return HELPER_EXIT_NOT_ROOT;
 	}
-	if (parse_args(argc, argv, &req) < 0 || !control_fd_ok()) {
+	if (request_parse(argc, argv, &req) < 0 || !control_fd_ok()) {
 		fputs("nsisolate-helper: started without the module's arguments or socket; see "
 		      "pam_nsisolate(8)\n",
 		      stderr);
@@ -296,7 +212,7 @@ main(int argc, char **argv)
 		if (conf_resolve(c, &id, host, &plan, err, sizeof(err)) < 0)
 			reply_fail(plan.on_error, "%s", err);
 	}
-	describe_rule(&plan, rule, sizeof(rule));
+	request_describe_rule(&plan, rule, sizeof(rule));
 	/*
 	 * Before anything else looks at paths: inside a session they are overmounted.  Also
 	 * for users left alone: the module tells su and sudo inside a session (root is exempt

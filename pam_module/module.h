@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* pam_nsisolate's parts: the entry points (pam_nsisolate.c), spawn.c and join.c. */
+/* pam_nsisolate's parts: the entry points (pam_nsisolate.c), spawn.c, reply.c and join.c. */
 #ifndef NSISOLATE_MODULE_H
 #define NSISOLATE_MODULE_H
 
@@ -48,6 +48,13 @@ enum opener opener_kind(const char *service);
 int spawn_helper(const struct args *a, const struct user_info *u, const char *service,
 		 const char *tty, const char *rhost, struct nsi_reply *reply, int ret_fds[2],
 		 int *ret_control);
+
+/*
+ * reply.c: read the helper's one reply from fd and check it (size, magic, exactly the fds
+ * its verdict carries, strings terminated); 0, -ETIMEDOUT, -EPIPE (no reply), -EBADMSG (a
+ * malformed one) or recvmsg's -errno.  ret_fds is -1, -1 unless NSI_READY came with both.
+ */
+int reply_read(int fd, struct nsi_reply *reply, int ret_fds[2]);
 
 /* join.c: enter the session, leave it, forget it. */
 int join_session(struct state *st, const char **what);

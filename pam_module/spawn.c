@@ -2,14 +2,12 @@
 /*
  * Running the helper from inside the login program: posix_spawn with an empty environment,
  * fds 0-2 on /dev/null and one socket, every signal reset, in a session of its own; one
- * reply read back; the helper reaped before we return, so the login program never has a
- * child of ours to see.
+ * reply read back (reply.c); the helper reaped before we return, so the login program never
+ * has a child of ours to see.
  */
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -45,62 +43,6 @@ helper_argv(const struct args *a, const struct user_info *u, const char *service
 	for (size_t i = 0; i < u->ngroups; i++)
 		v[n++] = (char *)"--group", v[n++] = u->groups[i];
 	return v;
-}
-
-/* Read the helper's one reply, with the pidfd of PID 1 when it says READY. */
-static int
-read_reply(int fd, struct nsi_reply *reply, int ret_fds[2])
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
-	struct iovec iov = {.iov_base = reply, .iov_len = sizeof(*reply)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	size_t nfds = 0;
-	ssize_t n;
-	int r;
-
-	ret_fds[0] = ret_fds[1] = -1;
-	do
-		r = poll(&p, 1, NSI_REPLY_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return -ETIMEDOUT;
-	if (r < 0)
-		return -errno;
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int got;
-
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (nfds < 2)
-				ret_fds[nfds] = got;
-			else
-				close(got);
-			nfds++;
-		}
-	}
-	/* Exactly two fds with READY, none otherwise: anything else is not our helper talking. */
-	if (n != (ssize_t)sizeof(*reply) || reply->magic != NSI_REPLY_MAGIC ||
-	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    nfds != (reply->verdict == NSI_READY ? 2u : 0u)) {
-		closep(&ret_fds[0]);
-		closep(&ret_fds[1]);
-		ret_fds[0] = ret_fds[1] = -1;
-		return n == 0 ? -EPIPE : -EBADMSG;
-	}
-	reply->rule[sizeof(reply->rule) - 1] = '\0';
-	reply->msg[sizeof(reply->msg) - 1] = '\0';
-	return 0;
 }
 
 /*
@@ -176,7 +118,7 @@ spawn_helper(const struct args *a, const struct user_info *u, const char *servic
 	}
 	closep(&theirs);
 	theirs = -1;
-	r = read_reply(mine, reply, ret_fds);
+	r = reply_read(mine, reply, ret_fds);
 	if (r == -ETIMEDOUT)
 		kill(pid, SIGKILL); /* our unreaped child: the pid cannot have been reused */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
