@@ -28,6 +28,7 @@ freep(void *p)
 	free(*(void **)p);
 }
 
+/* Close and forget: *fd is -1 afterwards, so a second closep() (or a cleanup) is harmless. */
 static inline void
 closep(int *fd)
 {
@@ -35,6 +36,7 @@ closep(int *fd)
 		int saved = errno;
 		close(*fd);
 		errno = saved;
+		*fd = -1;
 	}
 }
 

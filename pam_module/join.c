@@ -36,9 +36,6 @@ join_close_fds(struct state *st)
 	closep(&st->saved_cwd);
 	for (size_t i = 0; i < ARRAY_SIZE(st->saved); i++)
 		closep(&st->saved[i]);
-	st->pidfd = st->control_fd = st->root_fd = st->saved_root = st->saved_cwd = -1;
-	for (size_t i = 0; i < ARRAY_SIZE(st->saved); i++)
-		st->saved[i] = -1;
 }
 
 /*
@@ -118,18 +115,16 @@ join_restore(struct state *st)
  * its users would leave the chroot.
  */
 static int
-take_root(struct state *st, const char **what)
+take_root(struct state *st, char *err, size_t errlen)
 {
 	int r = 0;
 
 	if (st->root_fd >= 0 && (st->clone_ns & CLONE_NEWNS) &&
 	    (fchdir(st->root_fd) < 0 || chroot(".") < 0)) {
-		r = -errno;
+		r = fail(-errno, "cannot enter the session's root directory");
 		(void)join_restore(st);
-		*what = "cannot enter the session's root directory";
 	}
 	closep(&st->root_fd);
-	st->root_fd = -1;
 	return r;
 }
 
@@ -138,7 +133,7 @@ take_root(struct state *st, const char **what)
  * setns(2) joins every namespace at once or none (kernel 5.8+); before that, one by one.
  */
 int
-join_session(struct state *st, const char **what)
+join_session(struct state *st, char *err, size_t errlen)
 {
 	struct pollfd p = {.fd = st->pidfd, .events = POLLIN};
 	int fds[4] = {-1, -1, -1, -1}, r = 0;
@@ -149,24 +144,18 @@ join_session(struct state *st, const char **what)
 	 * single-threaded; refuse the rest (docs/kernel-facts.md, 'Threads and setns').
 	 */
 	r = count_threads();
-	if (r < 0) {
-		/* Cannot tell: fail closed, as for a multithreaded caller. */
-		*what = "cannot count the login program's threads (/proc/self/stat)";
-		return r;
-	}
-	if (r > 1) {
-		*what = "the login program is multithreaded; only one thread would join";
-		return -EINVAL;
-	}
+	if (r < 0) /* cannot tell: fail closed, as for a multithreaded caller */
+		return fail(r, "cannot count the login program's threads (/proc/self/stat)");
+	if (r > 1)
+		return fail(-EINVAL, "the login program is multithreaded; only one thread would "
+				     "join");
 	r = 0;
 	/*
 	 * A dead PID 1 would make every later fork() of ours fail with ENOMEM, and setns would
 	 * not tell (docs/kernel-facts.md, 'A dead PID namespace').
 	 */
-	if (poll(&p, 1, 0) != 0) {
-		*what = "the session's PID 1 died before it could be joined";
-		return -ESRCH;
-	}
+	if (poll(&p, 1, 0) != 0)
+		return fail(-ESRCH, "the session's PID 1 died before it could be joined");
 	for (int i = 0; i < 4; i++) {
 		char path[64];
 
@@ -174,26 +163,20 @@ join_session(struct state *st, const char **what)
 			continue;
 		(void)xsnprintf(path, sizeof(path), "/proc/self/ns/%s", ns_order[i].name);
 		st->saved[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (st->saved[i] < 0) {
-			*what = "cannot save the login process's namespaces";
-			return -errno;
-		}
+		if (st->saved[i] < 0)
+			return fail(-errno, "cannot save the login process's namespaces");
 	}
 	/* setns(mnt) moves root and cwd to the namespace's root (setns(2)): keep ours. */
 	if (st->clone_ns & CLONE_NEWNS) {
 		st->saved_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		st->saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (st->saved_root < 0) {
-			*what = "cannot save the login process's root directory";
-			return -errno;
-		}
+		if (st->saved_root < 0)
+			return fail(-errno, "cannot save the login process's root directory");
 	}
 	if (setns(st->pidfd, (int)st->clone_ns) == 0)
-		return take_root(st, what);
-	if (errno != EINVAL) {
-		*what = "setns failed";
-		return -errno;
-	}
+		return take_root(st, err, errlen);
+	if (errno != EINVAL)
+		return fail(-errno, "setns failed");
 	/* Kernels before 5.8 do not take a pidfd: open every namespace first, join mnt last. */
 	for (int i = 0; i < 4 && r == 0; i++) {
 		char path[64];
@@ -216,10 +199,9 @@ join_session(struct state *st, const char **what)
 		closep(&fds[i]);
 	if (r < 0) {
 		(void)join_restore(st);
-		*what = "setns failed";
-		return r;
+		return fail(r, "setns failed");
 	}
-	return take_root(st, what);
+	return take_root(st, err, errlen);
 }
 
 /* Unlink dir/name if it is still the file `want` (ino 0: whatever it is). */

@@ -5,10 +5,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "../common/identity.h"
 #include "../common/protocol.h"
+#include "../common/util.h"
 
 struct args {
 	const char *conf;
@@ -21,7 +23,7 @@ struct state {
 	pid_t opener;	/* only this process may close: su and login fork after open */
 	int pidfd;	/* the session's PID 1 */
 	int control_fd; /* our end of the helper's socket */
-	int saved[4];	/* our own mnt, ipc, uts, pid namespaces before joining */
+	int saved[4];	/* our own namespaces before joining, in join.c's ns_order */
 	int saved_root; /* our root and cwd before joining (setns(mnt) resets both) */
 	int saved_cwd;
 	int root_fd; /* PID 1's root directory, until the join has used it */
@@ -56,8 +58,19 @@ int spawn_helper(const struct args *a, const struct user_info *u, const char *se
  */
 int reply_read(int fd, struct nsi_reply *reply, int ret_fds[2]);
 
+/*
+ * The module's error style: a function that can fail returns -errno and says what failed in
+ * the caller's err buffer (errlen bytes), errno's text included; pam_nsisolate.c logs it once.
+ */
+#define fail(r, what)                                                          \
+	({                                                                     \
+		int r_ = (r);                                                  \
+		(void)xsnprintf(err, errlen, "%s: %s", (what), strerror(-r_)); \
+		r_;                                                            \
+	})
+
 /* join.c: enter the session, leave it, forget it. */
-int join_session(struct state *st, const char **what);
+int join_session(struct state *st, char *err, size_t errlen);
 int join_restore(struct state *st);
 bool join_remove_record(const struct state *st, bool only_if_stale);
 void join_close_fds(struct state *st);

@@ -74,15 +74,13 @@ cleanup(pam_handle_t *pamh, void *data, int error_status)
  * environment, which systemd hands to the unit's program, nsisolate-usermgr.
  */
 static int
-publish_session(pam_handle_t *pamh, const struct state *st, const char **what)
+publish_session(pam_handle_t *pamh, const struct state *st, char *err, size_t errlen)
 {
 	char env[64];
 
 	if (xsnprintf(env, sizeof(env), "NSISOLATE_SESSION=%" PRIu64, st->id) < 0 ||
-	    pam_putenv(pamh, env) != PAM_SUCCESS) {
-		*what = "cannot set NSISOLATE_SESSION in the PAM environment";
-		return -ENOMEM;
-	}
+	    pam_putenv(pamh, env) != PAM_SUCCESS)
+		return fail(-ENOMEM, "cannot set NSISOLATE_SESSION in the PAM environment");
 	return 0;
 }
 
@@ -100,8 +98,10 @@ systemd_bus_hint(pam_handle_t *pamh)
 	(void)pam_putenv(pamh, "SYSTEMCTL_FORCE_BUS=1");
 }
 
-/* A session we will not use: end PID 1, remove its record (it dies holding the lock),
- * forget it. */
+/*
+ * A session we will not use: end PID 1, remove its record (it dies holding the lock),
+ * forget it.  The one way out of open_session once the helper has built a session.
+ */
 static void
 abandon(struct state *st)
 {
@@ -131,88 +131,88 @@ refuse_or_allow(pam_handle_t *pamh, uint32_t on_error, const char *user, const c
 	return PAM_SYSTEM_ERR;
 }
 
-PUBLIC int
-pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	const void *user = NULL, *service = NULL, *tty = NULL, *rhost = NULL, *old = NULL;
-	struct user_info u = {0};
-	struct nsi_reply reply;
-	struct timespec t0;
-	struct state *st;
-	struct args a;
-	char safe[300], msg[700];
-	const char *what = "", *logind;
-	char logind_safe[32];
-	enum opener kind;
-	int fds[2] = {-1, -1}, control = -1, r;
-	gid_t bad_gid;
-	uid_t uid;
+/* The login being opened: PAM's items, and the user as NSS knows them. */
+struct login {
+	const char *user, *service, *tty, *rhost;
+	char safe[64]; /* the user name, fit for the log */
+	struct user_info u;
+};
 
-	(void)flags;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (parse_args(pamh, argc, argv, &a) < 0)
-		return PAM_SERVICE_ERR;
-	if (pam_get_data(pamh, DATA_KEY, &old) == PAM_SUCCESS && old) {
-		pam_syslog(pamh, LOG_WARNING, "session already isolated in this PAM handle");
-		return PAM_SUCCESS;
-	}
-	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS || !user || !*(const char *)user) {
+static const char *
+item(pam_handle_t *pamh, int type)
+{
+	const void *v = NULL;
+
+	return pam_get_item(pamh, type, &v) == PAM_SUCCESS ? v : NULL;
+}
+
+/* Fill l, or refuse the login (logged here) with the PAM code returned. */
+static int
+describe_login(pam_handle_t *pamh, struct login *l)
+{
+	gid_t bad_gid;
+	int r;
+
+	l->user = item(pamh, PAM_USER);
+	if (!l->user || !*l->user) {
 		pam_syslog(pamh, LOG_ERR, "no user name; refusing the session");
 		return PAM_SYSTEM_ERR;
 	}
-	(void)pam_get_item(pamh, PAM_SERVICE, &service);
-	(void)pam_get_item(pamh, PAM_TTY, &tty);
-	(void)pam_get_item(pamh, PAM_RHOST, &rhost);
-	(void)log_safe(user, safe, 64);
+	l->service = item(pamh, PAM_SERVICE);
+	l->tty = item(pamh, PAM_TTY);
+	l->rhost = item(pamh, PAM_RHOST);
+	(void)log_safe(l->user, l->safe, sizeof(l->safe));
 
 	/*
 	 * Every group, or no session: the configuration matches groups by name, and a group
 	 * NSS failed to name would quietly give the user another group's or the top level's
 	 * rule.  Always refused, whatever on_error says: it is only known to the helper.
 	 */
-	r = user_info_lookup_gid(user, &u, &bad_gid);
+	r = user_info_lookup_gid(l->user, &l->u, &bad_gid);
 	if (r < 0 && bad_gid != (gid_t)-1) {
 		pam_syslog(pamh, LOG_ERR,
 			   "cannot look up group %u of user %s: %s; refusing the session",
-			   (unsigned)bad_gid, safe, strerror(-r));
+			   (unsigned)bad_gid, l->safe, strerror(-r));
 		return PAM_SYSTEM_ERR;
 	}
 	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR, "cannot look up user %s: %s; refusing the session", safe,
-			   strerror(-r));
+		pam_syslog(pamh, LOG_ERR, "cannot look up user %s: %s; refusing the session",
+			   l->safe, strerror(-r));
 		return PAM_SYSTEM_ERR;
 	}
-	r = spawn_helper(&a, &u, service ? service : "unknown", tty, rhost, &reply, fds, &control);
+	return PAM_SUCCESS;
+}
+
+/*
+ * Ask the helper.  PAM_SUCCESS when it built a session, which st then holds; otherwise the
+ * PAM code the login gets (logged here).
+ */
+static int
+ask_helper(pam_handle_t *pamh, const struct args *a, const struct login *l, struct nsi_reply *reply,
+	   struct state *st)
+{
+	int fds[2] = {-1, -1}, control = -1, r;
+	char msg[700];
+
+	r = spawn_helper(a, &l->u, l->service ? l->service : "unknown", l->tty, l->rhost, reply,
+			 fds, &control);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot run %s: %s; refusing the session of user %s",
-			   a.helper, strerror(-r), safe);
-		user_info_free(&u);
+			   a->helper, strerror(-r), l->safe);
 		return PAM_SYSTEM_ERR;
 	}
-	uid = u.uid;
-	user_info_free(&u);
-	(void)log_safe(reply.msg, msg, sizeof(msg));
-	if (reply.flags & NSI_REPLY_IN_SESSION)
+	if (reply->flags & NSI_REPLY_IN_SESSION)
 		systemd_bus_hint(pamh);
-	if (reply.verdict == NSI_IGNORE) {
-		if (a.debug)
-			pam_syslog(pamh, LOG_DEBUG, "not isolating user %s: %s", safe, msg);
+	(void)log_safe(reply->msg, msg, sizeof(msg));
+	if (reply->verdict == NSI_IGNORE) {
+		if (a->debug)
+			pam_syslog(pamh, LOG_DEBUG, "not isolating user %s: %s", l->safe, msg);
 		closep(&control);
 		return PAM_IGNORE;
 	}
-	if (reply.verdict != NSI_READY) {
+	if (reply->verdict != NSI_READY) {
 		closep(&control);
-		return refuse_or_allow(pamh, reply.on_error, safe, msg);
-	}
-
-	kind = opener_kind(service ? service : "");
-	st = calloc(1, sizeof(*st));
-	if (!st) {
-		(void)pidfd_send_signal(fds[0], SIGKILL, NULL, 0);
-		close(fds[0]);
-		close(fds[1]);
-		closep(&control);
-		return refuse_or_allow(pamh, reply.on_error, safe, "out of memory");
+		return refuse_or_allow(pamh, reply->on_error, l->safe, msg);
 	}
 	*st = (struct state){
 		.opener = getpid(),
@@ -222,44 +222,102 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		.saved_root = -1,
 		.saved_cwd = -1,
 		.root_fd = fds[1],
-		.clone_ns = reply.clone_ns,
-		.id = reply.session_id,
-		.uid = uid,
-		.init_pid = reply.init_pid,
-		.detached = kind == OPENER_USER_MANAGER,
+		.clone_ns = reply->clone_ns,
+		.id = reply->session_id,
+		.uid = l->u.uid,
+		.init_pid = reply->init_pid,
 	};
+	return PAM_SUCCESS;
+}
+
+/*
+ * Join the session (for the user manager: name it) and remember it for close_session.  A
+ * systemd unit with PAMName= other than the user manager is refused: its program would run
+ * outside the session's PID namespace (unit.c).
+ */
+static int
+use_session(pam_handle_t *pamh, struct state *st, const char *service, char *err, size_t errlen)
+{
+	enum opener kind = opener_kind(service ? service : "");
+	int r;
+
 	if (kind == OPENER_UNIT) {
-		abandon(st);
-		return refuse_or_allow(
-			pamh, reply.on_error, safe,
-			"the session is opened by a systemd unit with PAMName=, whose program "
-			"would run outside the session's PID namespace; run 'su - USER' or "
-			"'nsisolate run -u USER' in the unit instead");
+		(void)xsnprintf(err, errlen,
+				"the session is opened by a systemd unit with PAMName=, whose "
+				"program would run outside the session's PID namespace; run 'su - "
+				"USER' or 'nsisolate run -u USER' in the unit instead");
+		return -EPERM;
 	}
-	r = st->detached ? publish_session(pamh, st, &what) : join_session(st, &what);
+	st->detached = kind == OPENER_USER_MANAGER;
+	r = st->detached ? publish_session(pamh, st, err, errlen) : join_session(st, err, errlen);
 	if (r == 0 && pam_set_data(pamh, DATA_KEY, st, cleanup) != PAM_SUCCESS) {
 		/* Joined but cannot remember it: undo the join, or we could never leave. */
 		if (!st->detached)
 			(void)join_restore(st);
-		r = -ENOMEM, what = "pam_set_data failed";
+		r = fail(-ENOMEM, "pam_set_data failed");
 	}
+	return r;
+}
+
+static void
+log_opened(pam_handle_t *pamh, const struct state *st, const struct login *l,
+	   const struct nsi_reply *reply, const struct timespec *t0)
+{
+	const char *logind = pam_getenv(pamh, "XDG_SESSION_ID");
+	char logind_safe[32];
+
+	(void)log_safe(logind ? logind : "-", logind_safe, sizeof(logind_safe));
+	pam_syslog(pamh, LOG_INFO,
+		   "session %s for user %s: service %s, rule %s, session %" PRIu64
+		   ", init pid %d, logind session %s, %.1f ms",
+		   st->detached ? "built for the systemd user manager" : "isolated", l->safe,
+		   l->service ? l->service : "?", reply->rule, reply->session_id,
+		   (int)reply->init_pid, logind_safe, ms_since(t0));
+}
+
+PUBLIC int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const void *old = NULL;
+	struct login l = {0};
+	struct nsi_reply reply;
+	struct timespec t0;
+	struct state *st;
+	struct args a;
+	char err[700];
+	int r;
+
+	(void)flags;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (parse_args(pamh, argc, argv, &a) < 0)
+		return PAM_SERVICE_ERR;
+	if (pam_get_data(pamh, DATA_KEY, &old) == PAM_SUCCESS && old) {
+		pam_syslog(pamh, LOG_WARNING, "session already isolated in this PAM handle");
+		return PAM_SUCCESS;
+	}
+	r = describe_login(pamh, &l);
+	if (r != PAM_SUCCESS)
+		return r;
+	/* Before the helper: once a session exists, every way out is abandon(). */
+	st = calloc(1, sizeof(*st));
+	r = st ? ask_helper(pamh, &a, &l, &reply, st) : PAM_SYSTEM_ERR;
+	if (!st)
+		pam_syslog(pamh, LOG_ERR, "out of memory; refusing the session of user %s", l.safe);
+	user_info_free(&l.u);
+	if (r != PAM_SUCCESS) {
+		free(st);
+		return r;
+	}
+	r = use_session(pamh, st, l.service, err, sizeof(err));
 	if (r < 0) {
-		(void)xsnprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
 		abandon(st);
-		return refuse_or_allow(pamh, reply.on_error, safe, msg);
+		return refuse_or_allow(pamh, reply.on_error, l.safe, err);
 	}
 	/* Not for the user manager: its own processes share its PID namespace, and its
 	 * dbus.socket asks it over the bus that very socket is to provide. */
 	if ((reply.clone_ns & CLONE_NEWPID) && !st->detached)
 		systemd_bus_hint(pamh);
-	logind = pam_getenv(pamh, "XDG_SESSION_ID");
-	(void)log_safe(logind ? logind : "-", logind_safe, sizeof(logind_safe));
-	pam_syslog(pamh, LOG_INFO,
-		   "session %s for user %s: service %s, rule %s, session %" PRIu64
-		   ", init pid %d, logind session %s, %.1f ms",
-		   st->detached ? "built for the systemd user manager" : "isolated", safe,
-		   service ? (const char *)service : "?", reply.rule, reply.session_id,
-		   (int)reply.init_pid, logind_safe, ms_since(&t0));
+	log_opened(pamh, st, &l, &reply, &t0);
 	return PAM_SUCCESS;
 }
 

@@ -90,11 +90,8 @@ pty_close(struct pty *p)
 	if (p->raw)
 		(void)tcsetattr(STDIN_FILENO, TCSANOW, &p->saved);
 	p->raw = false;
-	if (p->slave >= 0)
-		close(p->slave);
-	if (p->master >= 0)
-		close(p->master);
-	p->slave = p->master = -1;
+	closep(&p->slave);
+	closep(&p->master);
 }
 
 /* In the child, still root: its own session, and the pty as its controlling terminal. */
@@ -279,8 +276,15 @@ forward(int sig)
 		kill(child_pid, sig);
 }
 
-int
-cmd_run(int argc, char **argv)
+struct run_opts {
+	const char *user, *service;
+	bool timing;
+	char **cmd; /* NULL: the user's shell */
+};
+
+/* -1 to go on, else the exit code (after --help, or a usage error). */
+static int
+run_options(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{"user", required_argument, NULL, 'u'},
@@ -289,27 +293,20 @@ cmd_run(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *user = NULL, *service = "nsisolate";
-	struct pam_conv conv = {conversation, NULL};
-	struct user_info u = {0};
-	struct pty pty = {.master = -1, .slave = -1, .our_tty = -1};
-	pam_handle_t *pamh = NULL;
-	int c, r, status = 0, ret = EXIT_RUNTIME;
-	double t0, t_open;
-	bool timing = false;
-	char **cmd;
+	int c;
 
+	*o = (struct run_opts){.service = "nsisolate"};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+u:s:th", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
-			user = optarg;
+			o->user = optarg;
 			break;
 		case 's':
-			service = optarg;
+			o->service = optarg;
 			break;
 		case 't':
-			timing = true;
+			o->timing = true;
 			break;
 		case 'h':
 			puts("Usage: nsisolate run -u USER [-s SERVICE] [-t] [-- CMD [ARG]...]\n"
@@ -321,22 +318,66 @@ cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!user) {
+	if (!o->user) {
 		usage_error("run needs -u USER");
 		return EXIT_USAGE;
 	}
-	cmd = optind < argc ? argv + optind : NULL;
+	o->cmd = optind < argc ? argv + optind : NULL;
+	return -1;
+}
+
+/* In the open session: run the command as the user and wait; its exit status. */
+static int
+run_child(pam_handle_t *pamh, const struct user_info *u, char **cmd, struct pty *pty)
+{
+	struct sigaction sa = {.sa_handler = forward};
+	int status = 0;
+
+	child_pid = fork();
+	if (child_pid < 0) {
+		perror("nsisolate run: fork");
+		return EXIT_RUNTIME;
+	}
+	if (child_pid == 0)
+		exec_as_user(pamh, u, cmd, pty);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (pty->our_tty >= 0) {
+		/* Ours closed: the master sees EIO once nothing of the command has it. */
+		closep(&pty->slave);
+		pty_relay(pty, child_pid);
+	}
+	while (waitpid(child_pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct pam_conv conv = {conversation, NULL};
+	struct user_info u = {0};
+	struct pty pty = {.master = -1, .slave = -1, .our_tty = -1};
+	pam_handle_t *pamh = NULL;
+	int r, ret = EXIT_RUNTIME;
+	struct run_opts o;
+	double t0, t_open;
+
+	r = run_options(argc, argv, &o);
+	if (r >= 0)
+		return r;
 	if (geteuid() != 0) {
 		fputs("nsisolate run: only root may open sessions for other users\n", stderr);
 		return EXIT_RUNTIME;
 	}
-	r = user_info_lookup(user, &u);
+	r = user_info_lookup(o.user, &u);
 	if (r < 0) {
 		fprintf(stderr, "nsisolate run: %s '%s'\n",
-			r == -ENOENT ? "no such user" : "cannot look up user", user);
+			r == -ENOENT ? "no such user" : "cannot look up user", o.user);
 		return r == -ENOENT ? EXIT_NO : EXIT_RUNTIME;
 	}
-	r = pam_start(service, u.name, &conv, &pamh);
+	r = pam_start(o.service, u.name, &conv, &pamh);
 	if (r != PAM_SUCCESS) {
 		fprintf(stderr, "nsisolate run: pam_start: %s\n", pam_strerror(pamh, r));
 		goto out;
@@ -362,30 +403,10 @@ cmd_run(int argc, char **argv)
 		ret = EXIT_NO;
 		goto end;
 	}
-	child_pid = fork();
-	if (child_pid < 0) {
-		perror("nsisolate run: fork");
-	} else if (child_pid == 0) {
-		exec_as_user(pamh, &u, cmd, &pty);
-	} else {
-		struct sigaction sa = {.sa_handler = forward};
-
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		if (pty.our_tty >= 0) {
-			/* Ours closed: the master sees EIO once nothing of the command has it. */
-			close(pty.slave);
-			pty.slave = -1;
-			pty_relay(&pty, child_pid);
-		}
-		while (waitpid(child_pid, &status, 0) < 0 && errno == EINTR)
-			;
-		ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	}
+	ret = run_child(pamh, &u, o.cmd, &pty);
 	t0 = now_ms();
 	r = pam_close_session(pamh, 0);
-	if (timing)
+	if (o.timing)
 		fprintf(stderr,
 			"nsisolate run: pam_open_session %.3f ms, pam_close_session %.3f ms\n",
 			t_open, now_ms() - t0);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../../common/util.h"
 #include "../../pam_module/module.h"
 /* module.h may define a fail() of its own; the tests use cmocka's. */
 #undef fail
