@@ -146,13 +146,14 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 
 # The module's reply checks and the helper's argument parsing link only their own pieces: the
 # plain objects of the same sources (the module's own, under $(O)/pam/, hide their symbols).
-UNIT_ALONE := $(BUILD)/tests/test_reply $(BUILD)/tests/test_request
+UNIT_ALONE := $(addprefix $(BUILD)/tests/,test_hostile_reply test_request test_hostile_request)
 $(UNIT_ALONE): $(BUILD)/tests/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) \
 		-o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_reply: $(call obj,pam_module/reply.c common/util.c)
-$(BUILD)/tests/test_request: $(call obj,helper/request.c common/util.c)
+$(BUILD)/tests/test_hostile_reply: $(call obj,pam_module/reply.c common/util.c)
+$(BUILD)/tests/test_request $(BUILD)/tests/test_hostile_request: \
+	$(call obj,helper/request.c common/util.c)
 
 # test_identity replaces NSS's group lookups with answers of its own (failures included).
 $(BUILD)/tests/test_identity: LDFLAGS += -Wl,--wrap=getgrgid_r -Wl,--wrap=getgrouplist

@@ -259,40 +259,6 @@ test_old_format_entry(void **state)
 	close(dirfd);
 }
 
-/* A table read from a cache file: the exempt_services list is checked like the others. */
-static void
-test_validate_exempt_services(void **state)
-{
-	struct conf *c = expect_ok("exempt_services = {\"cron\", \"atd\"}\n");
-	struct conf_header *h;
-	char *copy;
-
-	copy = malloc(c->size);
-	assert_non_null(copy);
-	h = (struct conf_header *)copy;
-#define RESET() memcpy(copy, c->h, c->size)
-	RESET();
-	assert_int_equal(conf_validate_blob(copy, c->size), 0);
-	assert_int_equal(h->n_exempt_services, 2);
-	h->version = CONF_VERSION - 1;
-	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
-	RESET();
-	h->n_exempt_services = 1u << 30;
-	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
-	RESET();
-	h->exempt_services_off = (uint32_t)c->size + 8;
-	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
-	RESET();
-	h->exempt_services_off += 4; /* misaligned */
-	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
-	RESET();
-	((uint32_t *)(copy + h->exempt_services_off))[1] = h->strings_size;
-	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
-#undef RESET
-	free(copy);
-	conf_free(c);
-}
-
 static bool
 exists_at(int dirfd, const char *name)
 {
@@ -355,7 +321,6 @@ main(void)
 		T(test_prune_stale_temp),
 		T(test_exempt_services),
 		T(test_old_format_entry),
-		cmocka_unit_test(test_validate_exempt_services),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);

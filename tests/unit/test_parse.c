@@ -411,29 +411,19 @@ test_multiple_errors(void **state)
 	parsed_free(&p);
 }
 
-static void
-test_syntax_errors(void **state)
-{
-	/* libconfuse stops at its first syntax error; the line is still right. */
-	expect_error("# a\n# b\nuser \"a\"\n\nisolate = false\n", 3,
-		     "missing opening brace for section 'user'");
-	expect_error("\nuser \"a\" {\n  # c\n  private \"/tmp\"\n}\n", 4,
-		     "missing opening brace for section 'private'");
-	expect_error("namespaces = {,mount}\n", 1, "unexpected token ','");
-	expect_error("# c\nnamespaces = mount, ipc\n", 2, "unexpected token ','");
-	/* An option without a value at the end: reported at the end of the file. */
-	expect_error("# c\nisolate =\n", 3, "premature end of file");
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spec_example),  cmocka_unit_test(test_shipped_config),
-		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_top_values),
-		cmocka_unit_test(test_top_errors),    cmocka_unit_test(test_lines_after_comments),
-		cmocka_unit_test(test_crlf),	      cmocka_unit_test(test_multiple_errors),
-		cmocka_unit_test(test_syntax_errors), cmocka_unit_test(test_exempt_services),
+		cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_shipped_config),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_top_values),
+		cmocka_unit_test(test_top_errors),
+		cmocka_unit_test(test_lines_after_comments),
+		cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_multiple_errors),
+		cmocka_unit_test(test_exempt_services),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Hostile and broken input for conf_parse_buffer(): garbage, NUL bytes, huge lines, deep
- * nesting, bad UTF-8, environment references, comment look-alikes, oversize files.  Each must
- * be refused with a clear message (and its line where there is one), and nothing may crash;
- * `make sanitize` runs these under ASan and UBSan.
+ * nesting, bad UTF-8, environment references, comment look-alikes, broken structure and
+ * libconfuse's own syntax errors, oversize files, names made for a shell; and tables read
+ * back from the parse cache that do not hold together.  Each must be refused with a clear
+ * message (and its line where there is one), and nothing may crash; `make sanitize` runs
+ * these under ASan and UBSan.
+ *
+ * Every test of input that is hostile or broken as a whole is in a test_hostile_*.c, one per
+ * reader: test_hostile_lex.c (the lexer), this file (the parser and the cache's tables),
+ * test_hostile_request.c (the helper's arguments), test_hostile_reply.c (the helper's reply,
+ * as the module reads it).  A wrong value in well-formed input is the business of the unit
+ * that checks it (test_parse.c, test_sections.c, test_values.c); what the fuzzer found is in
+ * test_fuzz_regressions.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../../conf/cache.h"
+#include "../../conf/store.h"
 #include "conf_test.h"
 
 /* A small, fixed generator: the same bytes on every run and every libc. */
@@ -319,6 +330,20 @@ test_structure(void **state)
 }
 
 static void
+test_syntax_errors(void **state)
+{
+	/* libconfuse stops at its first syntax error; the line is still right. */
+	expect_error("# a\n# b\nuser \"a\"\n\nisolate = false\n", 3,
+		     "missing opening brace for section 'user'");
+	expect_error("\nuser \"a\" {\n  # c\n  private \"/tmp\"\n}\n", 4,
+		     "missing opening brace for section 'private'");
+	expect_error("namespaces = {,mount}\n", 1, "unexpected token ','");
+	expect_error("# c\nnamespaces = mount, ipc\n", 2, "unexpected token ','");
+	/* An option without a value at the end: reported at the end of the file. */
+	expect_error("# c\nisolate =\n", 3, "premature end of file");
+}
+
+static void
 test_file_size(void **state)
 {
 	char *buf = malloc(CONF_MAX_FILE_SIZE + 1);
@@ -365,17 +390,59 @@ test_too_many_problems(void **state)
 	free(text);
 }
 
+/* A table read from a cache file: the exempt_services list is checked like the others. */
+static void
+test_validate_exempt_services(void **state)
+{
+	struct conf *c = expect_ok("exempt_services = {\"cron\", \"atd\"}\n");
+	struct conf_header *h;
+	char *copy;
+
+	copy = malloc(c->size);
+	assert_non_null(copy);
+	h = (struct conf_header *)copy;
+#define RESET() memcpy(copy, c->h, c->size)
+	RESET();
+	assert_int_equal(conf_validate_blob(copy, c->size), 0);
+	assert_int_equal(h->n_exempt_services, 2);
+	h->version = CONF_VERSION - 1;
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+	RESET();
+	h->n_exempt_services = 1u << 30;
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+	RESET();
+	h->exempt_services_off = (uint32_t)c->size + 8;
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+	RESET();
+	h->exempt_services_off += 4; /* misaligned */
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+	RESET();
+	((uint32_t *)(copy + h->exempt_services_off))[1] = h->strings_size;
+	assert_int_equal(conf_validate_blob(copy, c->size), -EBADMSG);
+#undef RESET
+	free(copy);
+	conf_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_bytes), cmocka_unit_test(test_token_soup),
-		cmocka_unit_test(test_nul_bytes),    cmocka_unit_test(test_long_lines),
-		cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_bad_utf8),
-		cmocka_unit_test(test_environment),  cmocka_unit_test(test_punctuation),
-		cmocka_unit_test(test_shell_names),  cmocka_unit_test(test_structure),
-		cmocka_unit_test(test_file_size),    cmocka_unit_test(test_too_many_problems),
+		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_token_soup),
+		cmocka_unit_test(test_nul_bytes),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_bad_utf8),
+		cmocka_unit_test(test_environment),
+		cmocka_unit_test(test_punctuation),
+		cmocka_unit_test(test_shell_names),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_file_size),
+		cmocka_unit_test(test_too_many_problems),
+		cmocka_unit_test(test_validate_exempt_services),
 	};
 
-	return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("hostile_conf", tests, NULL, NULL);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for the module's reading of the helper's reply (reply_read, pam_module/reply.c),
- * fed through a socketpair like the helper's: a good reply for each verdict, and malformed
- * ones - wrong magic, truncated, too long, too many or too few fds, none at all - which are
- * refused with every fd they carried closed.  Each case counts the process's open fds before
- * and after: the module runs inside the login program and must not leave it anything.
+ * The helper's reply as the module reads it (reply_read(), pam_module/reply.c), fed through a
+ * socketpair like the helper's: malformed ones - wrong magic, truncated, too long, too many
+ * or too few fds for the verdict, control data cut short, none at all - are refused with
+ * every fd they carried closed; a good reply for each verdict is the control.  Each case
+ * counts the process's open fds before and after: the module runs inside the login program
+ * and must not leave it anything.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -386,5 +387,5 @@ main(void)
 		cmocka_unit_test(test_not_a_socket),
 	};
 
-	return cmocka_run_group_tests_name("reply", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("hostile_reply", tests, NULL, NULL);
 }
