@@ -76,18 +76,18 @@ ALL_CFLAGS := -std=gnu11 -fPIC $(WARNINGS) $(HARDENING) $(CFLAGS) \
 	$(CONFUSE_CFLAGS) $(CAP_CFLAGS) $(PAM_CFLAGS)
 LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(LDSAN)
 
-COMMON_SRC := common/util.c common/identity.c common/safepath.c common/record.c
+COMMON_SRC := common/util.c common/identity.c common/safepath.c common/record.c common/ns.c
 CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/rules.c conf/values.c conf/store.c conf/cache.c \
               conf/resolve.c conf/load.c
 TOOL_SRC   := tool/main.c tool/check.c tool/run.c tool/sessions.c
 HELPER_SRC := helper/main.c helper/request.c helper/setup.c helper/mounts.c helper/init.c \
-              helper/privs.c common/util.c common/safepath.c common/record.c
+              helper/privs.c common/util.c common/safepath.c common/record.c common/ns.c
 PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/reply.c pam_module/join.c \
-              pam_module/unit.c common/util.c common/identity.c
+              pam_module/unit.c common/util.c common/identity.c common/ns.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
-USERMGR_SRC := helper/usermgr.c common/util.c common/record.c
+USERMGR_SRC := helper/usermgr.c common/util.c common/record.c common/ns.c
 
 TOOL      := $(BUILD)/nsisolate
 HELPER    := $(BUILD)/nsisolate-helper
@@ -210,7 +210,7 @@ valgrind:
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ         := $(BUILD)/fuzz/fuzz_conf
-$(FUZZ): tests/fuzz/fuzz_conf.c $(CONF_SRC) common/util.c common/safepath.c
+$(FUZZ): tests/fuzz/fuzz_conf.c $(CONF_SRC) common/util.c common/safepath.c common/ns.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -9,8 +9,6 @@
 #include "record.h"
 #include "util.h"
 
-const char *const record_ns_names[RNS_COUNT] = {"mnt", "pid", "ipc", "uts"};
-
 struct out {
 	char *buf;
 	size_t size, len;
@@ -50,8 +48,11 @@ record_format(const struct session_record *r, char *buf, size_t size)
 
 	put(&o, "id=%" PRIu64 "\npid=%d\nuid=%u\nstart=%" PRId64 "\nclone_ns=%u\nlinger=%d\n",
 	    r->id, (int)r->init_pid, (unsigned)r->uid, r->start, r->clone_ns, r->linger);
-	for (int i = 0; i < RNS_COUNT; i++)
-		put(&o, "ns.%s=%" PRIu64 "\n", record_ns_names[i], r->ns[i]);
+	for (size_t n = 0; n < NS_COUNT; n++) {
+		enum ns_index i = ns_nth(NS_ORDER_ID, n);
+
+		put(&o, "ns.%s=%" PRIu64 "\n", ns_types[i].proc, r->ns[i]);
+	}
 	put_str(&o, "user", r->user);
 	put_str(&o, "service", r->service);
 	put_str(&o, "tty", r->tty);
@@ -113,8 +114,8 @@ record_parse(const char *buf, size_t len, struct session_record *ret)
 		} else if (strcmp(line, "linger") == 0) {
 			ret->linger = strcmp(val, "1") == 0;
 		} else if (strncmp(line, "ns.", 3) == 0) {
-			for (int i = 0; i < RNS_COUNT; i++)
-				if (strcmp(line + 3, record_ns_names[i]) == 0)
+			for (size_t i = 0; i < NS_COUNT; i++)
+				if (strcmp(line + 3, ns_types[i].proc) == 0)
 					r = parse_uint(val, UINT64_MAX, &ret->ns[i]);
 		} else if (strcmp(line, "user") == 0) {
 			copy(ret->user, sizeof(ret->user), val);

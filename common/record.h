@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ns.h"
 #include "paths.h"
 
 #define NSI_SESSIONS_DIR     NSI_RUN_DIR "/sessions"
@@ -23,14 +24,13 @@
 #define RECORD_MAX_SIZE	     8192
 #define RECORD_MAX_USER_DIRS 16
 
-enum record_ns { RNS_MNT, RNS_PID, RNS_IPC, RNS_UTS, RNS_COUNT };
-
 struct session_record {
 	uint64_t id;
 	pid_t init_pid; /* in the login's pid namespace: a nested session's is not the host's */
 	uid_t uid;
-	int64_t start;		/* seconds since the epoch */
-	uint64_t ns[RNS_COUNT]; /* inode of each namespace the session made, else 0 */
+	int64_t start; /* seconds since the epoch */
+	uint64_t
+		ns[NS_COUNT]; /* inode of each namespace the session made (enum ns_index), else 0 */
 	unsigned clone_ns;
 	bool linger;
 	char user[257];
@@ -52,7 +52,5 @@ int record_read(int dirfd, const char *name, struct session_record *ret, int *re
 
 /* True while the session's PID 1 holds the record's lock. */
 bool record_alive(int fd);
-
-extern const char *const record_ns_names[RNS_COUNT];
 
 #endif

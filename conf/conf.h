@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "../common/ns.h"
 #include "../common/util.h"
 
 /* Hard limits: beyond these a file is hostile or a mistake. */
@@ -25,12 +26,13 @@
 #define CONF_MAX_SERVICE      64  /* a PAM service name in exempt_services */
 #define CONF_MAX_KILL_TIMEOUT 3600
 
+/* A set of namespaces: bit i is row i of the table in common/ns.c. */
 enum conf_ns {
-	CONF_NS_MOUNT = 1u << 0,
-	CONF_NS_IPC = 1u << 1,
-	CONF_NS_PID = 1u << 2,
-	CONF_NS_UTS = 1u << 3,
-	CONF_NS_ALL = 0xf,
+	CONF_NS_MOUNT = NS_BIT(NS_MOUNT),
+	CONF_NS_IPC = NS_BIT(NS_IPC),
+	CONF_NS_PID = NS_BIT(NS_PID),
+	CONF_NS_UTS = NS_BIT(NS_UTS),
+	CONF_NS_ALL = NS_ALL,
 };
 
 enum conf_private_type { CONF_PRIV_SESSION, CONF_PRIV_USER, CONF_PRIV_PERSISTENT };

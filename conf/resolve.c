@@ -186,35 +186,14 @@ conf_private_type_name(enum conf_private_type t)
 const char *
 conf_ns_name(enum conf_ns ns)
 {
-	switch (ns) {
-	case CONF_NS_MOUNT:
-		return "mount";
-	case CONF_NS_IPC:
-		return "ipc";
-	case CONF_NS_PID:
-		return "pid";
-	case CONF_NS_UTS:
-		return "uts";
-	default:
-		return "?";
-	}
+	for (size_t i = 0; i < NS_COUNT; i++)
+		if ((unsigned)ns == NS_BIT(i))
+			return ns_types[i].name;
+	return "?";
 }
 
 void
 conf_ns_format(unsigned namespaces, char *buf, size_t size)
 {
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (unsigned f = CONF_NS_MOUNT; f <= CONF_NS_UTS; f <<= 1)
-		if (namespaces & f) {
-			int w = snprintf(buf + n, size - n, "%s%s", n ? "," : "", conf_ns_name(f));
-
-			/* snprintf left half a name behind: cut the list after the last whole one. */
-			if (w < 0 || (size_t)w >= size - n) {
-				buf[n] = '\0';
-				return;
-			}
-			n += (size_t)w;
-		}
+	ns_format(namespaces, ",", buf, size);
 }

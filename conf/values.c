@@ -194,25 +194,18 @@ conf_parse_private_type(const char *s, enum conf_private_type *ret, char *err, s
 int
 conf_parse_ns(const char *s, unsigned *ret, char *err, size_t errlen)
 {
-	static const struct {
-		const char *name;
-		unsigned flag;
-	} table[] = {
-		{"mount", CONF_NS_MOUNT},
-		{"ipc", CONF_NS_IPC},
-		{"pid", CONF_NS_PID},
-		{"uts", CONF_NS_UTS},
-	};
+	int i = ns_lookup(s);
+	char known[64];
 
-	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
-		if (strcmp(s, table[i].name) == 0) {
-			*ret = table[i].flag;
-			return 0;
-		}
+	if (i >= 0) {
+		*ret = NS_BIT(i);
+		return 0;
+	}
+	ns_format(NS_ALL, ", ", known, sizeof(known));
 	if (strcmp(s, "net") == 0 || strcmp(s, "cgroup") == 0 || strcmp(s, "user") == 0 ||
 	    strcmp(s, "time") == 0)
-		return fail("namespace '%s' is not supported (yet); use mount, ipc, pid, uts", s);
-	return fail("'%s' is not a namespace; use mount, ipc, pid, uts", s);
+		return fail("namespace '%s' is not supported (yet); use %s", s, known);
+	return fail("'%s' is not a namespace; use %s", s, known);
 }
 
 int

@@ -26,17 +26,6 @@
 		-EINVAL;                                   \
 	})
 
-static const struct {
-	unsigned conf;
-	unsigned clone;
-	enum record_ns rns;
-} ns_map[] = {
-	{CONF_NS_MOUNT, CLONE_NEWNS, RNS_MNT},
-	{CONF_NS_PID, CLONE_NEWPID, RNS_PID},
-	{CONF_NS_IPC, CLONE_NEWIPC, RNS_IPC},
-	{CONF_NS_UTS, CLONE_NEWUTS, RNS_UTS},
-};
-
 static int
 ns_inode(const char *pid, const char *name, uint64_t *ret)
 {
@@ -53,9 +42,12 @@ ns_inode(const char *pid, const char *name, uint64_t *ret)
 int
 session_id_of(const char *pid, unsigned clone_ns, uint64_t *ret)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++)
-		if (clone_ns & ns_map[i].clone)
-			return ns_inode(pid, record_ns_names[ns_map[i].rns], ret);
+	for (size_t n = 0; n < NS_COUNT; n++) {
+		enum ns_index i = ns_nth(NS_ORDER_ID, n);
+
+		if (clone_ns & ns_types[i].clone)
+			return ns_inode(pid, ns_types[i].proc, ret);
+	}
 	return -EINVAL;
 }
 
@@ -82,13 +74,14 @@ session_is_nested(uint64_t *ret_id)
 	 * lock, so a user can neither fake "nested" nor revive a stale record whose namespace
 	 * number the kernel has since given to someone else.
 	 */
-	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++) {
+	for (size_t n = 0; n < NS_COUNT; n++) {
+		enum ns_index i = ns_nth(NS_ORDER_ID, n);
 		struct session_record rec;
 		char name[24];
 		uint64_t ino = 0;
 		int fd, r;
 
-		r = ns_inode("self", record_ns_names[ns_map[i].rns], &ino);
+		r = ns_inode("self", ns_types[i].proc, &ino);
 		if (r < 0)
 			return r; /* cannot tell: the caller fails closed */
 		(void)xsnprintf(name, sizeof(name), "%" PRIu64, ino);
@@ -97,7 +90,7 @@ session_is_nested(uint64_t *ret_id)
 			continue;
 		if (r < 0)
 			return r;
-		if (record_alive(fd) && rec.ns[ns_map[i].rns] == ino) {
+		if (record_alive(fd) && rec.ns[i] == ino) {
 			close(fd);
 			*ret_id = ino;
 			return 1;
@@ -129,7 +122,7 @@ open_peer(const struct session_record *rec, int *ret_root)
 	 * The pid may have been reused; the namespace inode cannot be while it lives.  Opened
 	 * after the root: if the pid changed hands in between, this is where it shows.
 	 */
-	if (fd < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_ino != rec->ns[RNS_MNT]) {
+	if (fd < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_ino != rec->ns[NS_MOUNT]) {
 		if (fd >= 0)
 			close(fd);
 		close(root);
@@ -176,7 +169,7 @@ find_peers(struct session *s)
 			drop_stale(s->sessions_fd, s->user_dir_fd, de->d_name);
 			continue;
 		}
-		if (rec.uid != s->req->uid || rec.ns[RNS_MNT] == 0)
+		if (rec.uid != s->req->uid || rec.ns[NS_MOUNT] == 0)
 			continue;
 		for (size_t i = 0; i < s->plan->n_private; i++) {
 			const struct plan_private *p = &s->plan->private[i];
@@ -302,10 +295,10 @@ session_register(struct session *s, char *err, size_t errlen)
 	char name[24], buf[RECORD_MAX_SIZE];
 	int n, r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++) {
-		if (!(s->clone_ns & ns_map[i].clone))
+	for (size_t i = 0; i < NS_COUNT; i++) {
+		if (!(s->clone_ns & ns_types[i].clone))
 			continue;
-		r = ns_inode("self", record_ns_names[ns_map[i].rns], &rec.ns[ns_map[i].rns]);
+		r = ns_inode("self", ns_types[i].proc, &rec.ns[i]);
 		if (r < 0)
 			return fail("cannot read the session's namespaces: %s", strerror(-r));
 	}
@@ -348,17 +341,6 @@ session_unregister(struct session *s)
 	s->registered = false;
 }
 
-static unsigned
-clone_flags(unsigned namespaces)
-{
-	unsigned f = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++)
-		if (namespaces & ns_map[i].conf)
-			f |= ns_map[i].clone;
-	return f;
-}
-
 /*
  * PID 1 shares our memory (CLONE_VM) on a stack of its own, as posix_spawn's child does until
  * it execs: no page table to copy, none of the pages we filled (code, configuration, heap,
@@ -385,7 +367,7 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 		.plan = plan,
 		.conf = conf,
 		.rule = rule,
-		.clone_ns = clone_flags(plan->namespaces),
+		.clone_ns = ns_clone_flags(plan->namespaces),
 		.login_pidfd = login_pidfd,
 		.record_fd = -1,
 		.sessions_fd = -1,

@@ -15,16 +15,17 @@
 #include "../common/util.h"
 #include "module.h"
 
-static const struct {
-	int flag;
-	const char *name;
-} ns_order[4] = {
-	/* Joined in this order by the fallback, mnt last: after it /proc/PID is out of reach. */
-	{CLONE_NEWIPC, "ipc"},
-	{CLONE_NEWUTS, "uts"},
-	{CLONE_NEWPID, "pid"},
-	{CLONE_NEWNS, "mnt"},
-};
+/*
+ * The i-th namespace in the order the fallback joins them (common/ns.c: mnt last, after it
+ * /proc/PID is out of reach).  st->saved[] is in this order.
+ */
+static const struct ns_type *
+ns_order(size_t i)
+{
+	return &ns_types[ns_nth(NS_ORDER_JOIN, i)];
+}
+_Static_assert(sizeof(((struct state *)0)->saved) == NS_COUNT * sizeof(int),
+	       "struct state saves one namespace per row of common/ns.c");
 
 void
 join_close_fds(struct state *st)
@@ -97,8 +98,8 @@ join_restore(struct state *st)
 	int ret = 0;
 
 	/* mnt first: it is the one that hides /proc from us and changes root and cwd. */
-	for (int i = 3; i >= 0; i--)
-		if (st->saved[i] >= 0 && setns(st->saved[i], ns_order[i].flag) < 0)
+	for (int i = NS_COUNT - 1; i >= 0; i--)
+		if (st->saved[i] >= 0 && setns(st->saved[i], (int)ns_order(i)->clone) < 0)
 			ret = -errno;
 	/* setns(mnt) put us at the namespace's root: back into a chroot, and where we were. */
 	if (st->saved_root >= 0 && (fchdir(st->saved_root) < 0 || chroot(".") < 0))
@@ -136,7 +137,7 @@ int
 join_session(struct state *st, char *err, size_t errlen)
 {
 	struct pollfd p = {.fd = st->pidfd, .events = POLLIN};
-	int fds[4] = {-1, -1, -1, -1}, r = 0;
+	int fds[NS_COUNT], r = 0;
 
 	/*
 	 * setns(pidfd) succeeds in a multithreaded process but moves only the calling thread:
@@ -156,12 +157,12 @@ join_session(struct state *st, char *err, size_t errlen)
 	 */
 	if (poll(&p, 1, 0) != 0)
 		return fail(-ESRCH, "the session's PID 1 died before it could be joined");
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < NS_COUNT; i++) {
 		char path[64];
 
-		if (!(st->clone_ns & (unsigned)ns_order[i].flag))
+		if (!(st->clone_ns & ns_order(i)->clone))
 			continue;
-		(void)xsnprintf(path, sizeof(path), "/proc/self/ns/%s", ns_order[i].name);
+		(void)xsnprintf(path, sizeof(path), "/proc/self/ns/%s", ns_order(i)->proc);
 		st->saved[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (st->saved[i] < 0)
 			return fail(-errno, "cannot save the login process's namespaces");
@@ -178,13 +179,15 @@ join_session(struct state *st, char *err, size_t errlen)
 	if (errno != EINVAL)
 		return fail(-errno, "setns failed");
 	/* Kernels before 5.8 do not take a pidfd: open every namespace first, join mnt last. */
-	for (int i = 0; i < 4 && r == 0; i++) {
+	for (int i = 0; i < NS_COUNT; i++)
+		fds[i] = -1;
+	for (int i = 0; i < NS_COUNT && r == 0; i++) {
 		char path[64];
 
-		if (!(st->clone_ns & (unsigned)ns_order[i].flag))
+		if (!(st->clone_ns & ns_order(i)->clone))
 			continue;
 		(void)xsnprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st->init_pid,
-				ns_order[i].name);
+				ns_order(i)->proc);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			r = -errno;
@@ -192,10 +195,10 @@ join_session(struct state *st, char *err, size_t errlen)
 	/* The pid in the path is only trustworthy while the pidfd says PID 1 still lives. */
 	if (r == 0 && poll(&p, 1, 0) != 0)
 		r = -ESRCH;
-	for (int i = 0; i < 4 && r == 0; i++)
-		if (fds[i] >= 0 && setns(fds[i], ns_order[i].flag) < 0)
+	for (int i = 0; i < NS_COUNT && r == 0; i++)
+		if (fds[i] >= 0 && setns(fds[i], (int)ns_order(i)->clone) < 0)
 			r = -errno;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NS_COUNT; i++)
 		closep(&fds[i]);
 	if (r < 0) {
 		(void)join_restore(st);

@@ -30,13 +30,7 @@ open_sessions_dir(void)
 static void
 format_ns(unsigned clone_ns, char *buf, size_t size)
 {
-	unsigned ns = 0;
-
-	ns |= (clone_ns & CLONE_NEWNS) ? CONF_NS_MOUNT : 0;
-	ns |= (clone_ns & CLONE_NEWIPC) ? CONF_NS_IPC : 0;
-	ns |= (clone_ns & CLONE_NEWPID) ? CONF_NS_PID : 0;
-	ns |= (clone_ns & CLONE_NEWUTS) ? CONF_NS_UTS : 0;
-	conf_ns_format(ns, buf, size);
+	conf_ns_format(ns_from_clone_flags(clone_ns), buf, size);
 }
 
 /*
@@ -146,10 +140,10 @@ verify_init(pid_t pid, const struct session_record *rec, int rfd, struct init_pr
 	if (pidfd < 0 || procfd < 0 || pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return -ESRCH;
 	/* It is in every namespace of the session. */
-	for (int i = 0; i < RNS_COUNT; i++) {
+	for (size_t i = 0; i < NS_COUNT; i++) {
 		char ns[16];
 
-		(void)xsnprintf(ns, sizeof(ns), "ns/%s", record_ns_names[i]);
+		(void)xsnprintf(ns, sizeof(ns), "ns/%s", ns_types[i].proc);
 		if (rec->ns[i] &&
 		    (fstatat(procfd, ns, &st, 0) < 0 || (uint64_t)st.st_ino != rec->ns[i]))
 			return -ESRCH;
@@ -192,8 +186,11 @@ verify_init(pid_t pid, const struct session_record *rec, int rfd, struct init_pr
 static int
 find_init(const struct session_record *rec, int rfd, struct init_proc *ret)
 {
-	/* The namespace to look for: the PID namespace if there is one, it is PID 1's. */
-	int key = rec->ns[RNS_PID] ? RNS_PID : 0;
+	/*
+	 * The namespace to look for: the PID namespace if there is one, it is PID 1's; else the
+	 * one the session is named after.
+	 */
+	enum ns_index key = NS_PID;
 	struct dirent *de;
 	DIR *proc;
 	int r = -ESRCH;
@@ -201,8 +198,8 @@ find_init(const struct session_record *rec, int rfd, struct init_proc *ret)
 	ret->pidfd = ret->procfd = -1;
 	if (verify_init(rec->init_pid, rec, rfd, ret) == 0)
 		return 0;
-	while (key < RNS_COUNT - 1 && !rec->ns[key])
-		key++;
+	for (size_t n = 0; n < NS_COUNT && !rec->ns[key]; n++)
+		key = ns_nth(NS_ORDER_ID, n);
 	if (!rec->ns[key])
 		return -ESRCH;
 	proc = opendir("/proc");
@@ -216,7 +213,7 @@ find_init(const struct session_record *rec, int rfd, struct init_proc *ret)
 		if (parse_uint(de->d_name, INT32_MAX, &v) < 0 || (pid_t)v == getpid() ||
 		    (pid_t)v == rec->init_pid)
 			continue;
-		(void)xsnprintf(path, sizeof(path), "%s/ns/%s", de->d_name, record_ns_names[key]);
+		(void)xsnprintf(path, sizeof(path), "%s/ns/%s", de->d_name, ns_types[key].proc);
 		if (fstatat(dirfd(proc), path, &st, 0) == 0 && (uint64_t)st.st_ino == rec->ns[key])
 			r = verify_init((pid_t)v, rec, rfd, ret);
 	}
@@ -290,7 +287,6 @@ cmd_list(int argc, char **argv)
 static int
 find_session(int dfd, const char *arg, struct session_record *rec, int *ret_fd)
 {
-	static const char *const types[] = {"mnt", "pid", "ipc", "uts"};
 	uint64_t v;
 
 	if (parse_uint(arg, UINT64_MAX, &v) < 0)
@@ -298,11 +294,12 @@ find_session(int dfd, const char *arg, struct session_record *rec, int *ret_fd)
 	if (record_read(dfd, arg, rec, ret_fd) == 0)
 		return 0;
 	/* Not a session id: a process; its namespaces name the session it is in. */
-	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+	for (size_t n = 0; n < NS_COUNT; n++) {
 		char path[64], name[24];
 		struct stat st;
 
-		(void)xsnprintf(path, sizeof(path), "/proc/%s/ns/%s", arg, types[i]);
+		(void)xsnprintf(path, sizeof(path), "/proc/%s/ns/%s", arg,
+				ns_types[ns_nth(NS_ORDER_ID, n)].proc);
 		if (stat(path, &st) < 0)
 			return -ESRCH;
 		(void)xsnprintf(name, sizeof(name), "%" PRIu64, (uint64_t)st.st_ino);
