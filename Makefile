@@ -83,7 +83,7 @@ TOOL_SRC   := tool/main.c tool/check.c tool/run.c tool/sessions.c
 HELPER_SRC := helper/main.c helper/request.c helper/setup.c helper/mounts.c helper/init.c \
               helper/privs.c common/util.c common/safepath.c common/record.c common/ns.c
 PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/reply.c pam_module/join.c \
-              pam_module/unit.c common/util.c common/identity.c common/ns.c
+              pam_module/unit.c common/util.c common/identity.c common/ns.c common/record.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 

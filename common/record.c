@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -142,7 +143,7 @@ record_parse(const char *buf, size_t len, struct session_record *ret)
 }
 
 int
-record_read(int dirfd, const char *name, struct session_record *ret, int *ret_fd)
+record_read(int dirfd, const char *name, uid_t owner, struct session_record *ret, int *ret_fd)
 {
 	_cleanup_close_ int fd = -1;
 	char buf[RECORD_MAX_SIZE];
@@ -156,7 +157,7 @@ record_read(int dirfd, const char *name, struct session_record *ret, int *ret_fd
 	/* Written by root only; anything else here is not ours. */
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+	if (!S_ISREG(st.st_mode) || st.st_uid != owner)
 		return -EPERM;
 	n = pread(fd, buf, sizeof(buf), 0);
 	if (n < 0)
@@ -177,4 +178,191 @@ record_alive(int fd)
 		return true; /* EWOULDBLOCK; on any other error, never call a session stale */
 	(void)flock(fd, LOCK_UN);
 	return false;
+}
+
+bool
+record_held_by(int procfd, int fd)
+{
+	_cleanup_close_ int dfd = openat(procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat rec;
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (dfd < 0 || fstat(fd, &rec) < 0 || !(d = fdopendir(dfd)))
+		return false;
+	dfd = -1; /* the DIR owns it now */
+	while (!found && (de = readdir(d))) {
+		struct stat st;
+
+		found = de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			st.st_dev == rec.st_dev && st.st_ino == rec.st_ino;
+	}
+	closedir(d);
+	return found;
+}
+
+void
+record_name(uint64_t id, char name[RECORD_NAME_SIZE])
+{
+	(void)xsnprintf(name, RECORD_NAME_SIZE, "%" PRIu64, id);
+}
+
+int
+record_open_sessions_dir(void)
+{
+	int fd = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int
+record_open_user_dir(uid_t uid)
+{
+	char path[sizeof(NSI_USERS_DIR) + 16];
+	int fd;
+
+	(void)xsnprintf(path, sizeof(path), "%s/%u", NSI_USERS_DIR, (unsigned)uid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Unlink dir/name if it is still the file `want` (NULL: whatever it is).  0 or -errno. */
+static int
+unlink_same(int dir, const char *name, const struct stat *want)
+{
+	struct stat st;
+
+	if (dir < 0)
+		return -EBADF;
+	if (want && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (want && (st.st_dev != want->st_dev || st.st_ino != want->st_ino))
+		return -ENOENT; /* not ours (any more): someone else's to remove */
+	return unlinkat(dir, name, 0) < 0 ? -errno : 0;
+}
+
+/*
+ * dir/name and, if it is the same file, other/name, when nobody holds the file's lock.  The
+ * lock is ours while we unlink: only a stale record's names go, never a live one's.
+ */
+static bool
+remove_stale_link(int dir, int other, const char *name)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (dir < 0)
+		return false;
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0)
+		return false;
+	if (unlink_same(dir, name, &st) < 0)
+		return false;
+	if (other >= 0)
+		(void)unlink_same(other, name, &st);
+	return true;
+}
+
+bool
+record_remove_stale(int sessions, int user, const char *name)
+{
+	bool removed = remove_stale_link(sessions, user, name);
+
+	/* A link in the user's directory may have lost its twin in sessions/ (PID 1 killed). */
+	return remove_stale_link(user, sessions, name) || removed;
+}
+
+void
+record_remove(int sessions, int user, uint64_t id)
+{
+	char name[RECORD_NAME_SIZE];
+
+	record_name(id, name);
+	(void)unlink_same(sessions, name, NULL);
+	(void)unlink_same(user, name, NULL);
+}
+
+int
+record_create(int sessions)
+{
+	_cleanup_close_ int fd = openat(sessions, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return -errno;
+	return steal_fd(fd);
+}
+
+int
+record_write(int fd, const struct session_record *r)
+{
+	char buf[RECORD_MAX_SIZE];
+	int n = record_format(r, buf, sizeof(buf));
+	ssize_t w;
+
+	if (n < 0)
+		return n;
+	w = pwrite(fd, buf, (size_t)n, 0);
+	if (w < 0)
+		return -errno;
+	return w == n ? 0 : -EIO;
+}
+
+/* Link the file at fd as dir/name; a stale record in the way goes first (once). */
+static int
+link_as(int fd, int dir, int other, const char *name)
+{
+	int r;
+
+	if (linkat(fd, "", dir, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	r = -errno;
+	if (r != -EEXIST || !remove_stale_link(dir, other, name))
+		return r;
+	return linkat(fd, "", dir, name, AT_EMPTY_PATH) == 0 ? 0 : -errno;
+}
+
+/* Unlink dir/<id> if it is still the record open at fd. */
+static int
+unlink_own(int fd, int dir, uint64_t id)
+{
+	char name[RECORD_NAME_SIZE];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	record_name(id, name);
+	return unlink_same(dir, name, &st);
+}
+
+int
+record_publish(int fd, int sessions, int user, uint64_t id)
+{
+	char name[RECORD_NAME_SIZE];
+	int r;
+
+	record_name(id, name);
+	r = link_as(fd, sessions, user, name);
+	if (r < 0)
+		return r;
+	r = link_as(fd, user, sessions, name);
+	/* Both or neither: a record only in sessions/ would hide the session from its peers. */
+	if (r < 0)
+		(void)unlink_own(fd, sessions, id);
+	return r;
+}
+
+int
+record_unpublish(int fd, int sessions, int user, uint64_t id)
+{
+	int r = unlink_own(fd, sessions, id);
+
+	(void)unlink_own(fd, user, id);
+	return r;
+}
+
+int
+record_unpublish_user(int fd, int user, uint64_t id)
+{
+	return unlink_own(fd, user, id);
 }

@@ -47,10 +47,68 @@ struct session_record {
 int record_format(const struct session_record *r, char *buf, size_t size);
 int record_parse(const char *buf, size_t len, struct session_record *ret);
 
-/* Open and parse one record below dirfd (O_NOFOLLOW); ret_fd keeps the file open. */
-int record_read(int dirfd, const char *name, struct session_record *ret, int *ret_fd);
+/*
+ * Open and parse one record below dirfd (O_NOFOLLOW): a regular file owned by `owner` (root
+ * in production, as for conf_load()).  ret_fd keeps the file open.
+ */
+int record_read(int dirfd, const char *name, uid_t owner, struct session_record *ret, int *ret_fd);
 
 /* True while the session's PID 1 holds the record's lock. */
 bool record_alive(int fd);
+
+/* Whether the process whose /proc/PID directory is open at procfd has the record at fd open. */
+bool record_held_by(int procfd, int fd);
+
+/*
+ * The rest of a record's life, in its two directories: `sessions` (NSI_SESSIONS_DIR) and
+ * `user` (NSI_USERS_DIR/<uid>), or -1 for one that is not open.  A name is only ever unlinked
+ * while it is still the file meant (the same inode): never another session's record that
+ * has taken the name since.  Privileges are the caller's (PID 1 takes fsuid 0 around these).
+ */
+
+/* Its name in both: the id in decimal. */
+#define RECORD_NAME_SIZE 24
+void record_name(uint64_t id, char name[RECORD_NAME_SIZE]);
+
+/* The directories, opened O_RDONLY without following a symlink in last place: fd or -errno. */
+int record_open_sessions_dir(void);
+int record_open_user_dir(uid_t uid);
+
+/*
+ * The first stage's new record: unnamed (O_TMPFILE) in `sessions` until PID 1 publishes it,
+ * and locked, which says "alive" for as long as this fd (PID 1, which inherits it) lives.
+ * Returns the fd or -errno.
+ */
+int record_create(int sessions);
+/* PID 1 writes what the record says: 0 or -errno. */
+int record_write(int fd, const struct session_record *r);
+
+/*
+ * PID 1 names its record (open at fd, unnamed and locked): <id> in both directories.  A stale
+ * record in the way (of a namespace whose number the kernel has given out again) is removed
+ * first.  0, or -errno with no link left behind.
+ */
+int record_publish(int fd, int sessions, int user, uint64_t id);
+/*
+ * PID 1 removes its record: both links.  Returns the result for sessions/: 0, -ENOENT if the
+ * name was gone already (or is another file), or -errno.
+ */
+int record_unpublish(int fd, int sessions, int user, uint64_t id);
+/*
+ * PID 1 at logout: only the link in the user's directory, where the user's next logins look
+ * for a session whose tmpfs to share.  sessions/ keeps its link until PID 1 exits.
+ */
+int record_unpublish_user(int fd, int user, uint64_t id);
+
+/*
+ * Remove the record `name` if nobody holds its lock (its PID 1 died without removing it),
+ * each link taken on its own: a live record is never touched.  True if a link was removed.
+ */
+bool record_remove_stale(int sessions, int user, const char *name);
+/*
+ * Remove both links whatever they are: for a session the caller has just killed, whose PID 1
+ * may still hold the lock as it dies.
+ */
+void record_remove(int sessions, int user, uint64_t id);
 
 #endif

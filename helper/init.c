@@ -22,6 +22,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "../common/record.h"
 #include "helper.h"
 
 #define fail(...)                                          \
@@ -143,14 +144,14 @@ now_ms(void)
 _noreturn_ static void
 finish(struct session *s)
 {
-	char name[24];
+	int r;
 
-	(void)xsnprintf(name, sizeof(name), "%" PRIu64, s->id);
 	(void)setfsuid(0);
-	if (unlinkat(s->sessions_fd, name, 0) < 0 && errno != ENOENT)
-		syslog(LOG_AUTHPRIV | LOG_WARNING, "nsisolate: cannot remove session record %s: %m",
-		       name);
-	(void)unlinkat(s->user_dir_fd, name, 0);
+	r = record_unpublish(s->record_fd, s->sessions_fd, s->user_dir_fd, s->id);
+	if (r < 0 && r != -ENOENT)
+		syslog(LOG_AUTHPRIV | LOG_WARNING,
+		       "nsisolate: cannot remove session record %" PRIu64 ": %s", s->id,
+		       strerror(-r));
 	/* The kernel SIGKILLs whatever is left in the PID namespace. */
 	_exit(0);
 }
@@ -164,11 +165,8 @@ finish(struct session *s)
 static void
 leave_peers(struct session *s)
 {
-	char name[24];
-
-	(void)xsnprintf(name, sizeof(name), "%" PRIu64, s->id);
 	(void)setfsuid(0);
-	(void)unlinkat(s->user_dir_fd, name, 0);
+	(void)record_unpublish_user(s->record_fd, s->user_dir_fd, s->id);
 	(void)setfsuid(s->req->uid);
 }
 

@@ -51,23 +51,13 @@ session_id_of(const char *pid, unsigned clone_ns, uint64_t *ret)
 	return -EINVAL;
 }
 
-/* Remove a record nobody holds any more: its PID 1 died without cleaning up. */
-static void
-drop_stale(int sessions_fd, int user_dir_fd, const char *name)
-{
-	if (sessions_fd >= 0)
-		(void)unlinkat(sessions_fd, name, 0);
-	if (user_dir_fd >= 0)
-		(void)unlinkat(user_dir_fd, name, 0);
-}
-
 int
 session_is_nested(uint64_t *ret_id)
 {
-	_cleanup_close_ int dfd = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dfd = record_open_sessions_dir();
 
 	if (dfd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return dfd == -ENOENT ? 0 : dfd;
 	/*
 	 * Inside a session our namespaces are the session's, and a live record is named after
 	 * one of them.  Only root can write there and only a live PID 1 holds the record's
@@ -77,15 +67,15 @@ session_is_nested(uint64_t *ret_id)
 	for (size_t n = 0; n < NS_COUNT; n++) {
 		enum ns_index i = ns_nth(NS_ORDER_ID, n);
 		struct session_record rec;
-		char name[24];
+		char name[RECORD_NAME_SIZE];
 		uint64_t ino = 0;
 		int fd, r;
 
 		r = ns_inode("self", ns_types[i].proc, &ino);
 		if (r < 0)
 			return r; /* cannot tell: the caller fails closed */
-		(void)xsnprintf(name, sizeof(name), "%" PRIu64, ino);
-		r = record_read(dfd, name, &rec, &fd);
+		record_name(ino, name);
+		r = record_read(dfd, name, 0, &rec, &fd);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0)
@@ -102,34 +92,32 @@ session_is_nested(uint64_t *ret_id)
 
 /*
  * Open the mount namespace of a live peer session and the root directory of its PID 1 (not
- * the same as the namespace's root when the login program runs chrooted), checking that
- * the process is still that peer's PID 1.
+ * the same as the namespace's root when the login program runs chrooted).  The record's pid
+ * is not taken on trust: it is in the numbering of whoever opened that session (a nested
+ * one's is the outer session's), and here it may name any process, even one of the user's
+ * inside the peer session, in its mount namespace but chrooted to a tree of the user's
+ * (unshare -U gives it that right).  So everything is read through one /proc/PID directory,
+ * which never follows its number to another process, and that process must hold the
+ * record open (rfd): the session's PID 1 does for its whole life, and nobody else can, the
+ * directory being root's alone.
  */
 static int
-open_peer(const struct session_record *rec, int *ret_root)
+open_peer(const struct session_record *rec, int rfd, int *ret_root)
 {
-	char path[64];
+	_cleanup_close_ int proc = -1, root = -1, fd = -1;
+	char path[32];
 	struct stat st;
-	int fd, root;
 
-	(void)xsnprintf(path, sizeof(path), "/proc/%d/root", (int)rec->init_pid);
-	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return -errno;
-	(void)xsnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)rec->init_pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	/*
-	 * The pid may have been reused; the namespace inode cannot be while it lives.  Opened
-	 * after the root: if the pid changed hands in between, this is where it shows.
-	 */
-	if (fd < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_ino != rec->ns[NS_MOUNT]) {
-		if (fd >= 0)
-			close(fd);
-		close(root);
+	(void)xsnprintf(path, sizeof(path), "/proc/%d", (int)rec->init_pid);
+	proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0 || !record_held_by(proc, rfd))
 		return -ESRCH;
-	}
-	*ret_root = root;
-	return fd;
+	root = openat(proc, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(proc, "ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (root < 0 || fd < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_ino != rec->ns[NS_MOUNT])
+		return -ESRCH;
+	*ret_root = steal_fd(root);
+	return steal_fd(fd);
 }
 
 /* A private directory of type `user` still without a peer to share its tmpfs with? */
@@ -163,10 +151,11 @@ find_peers(struct session *s)
 
 		if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
 			continue;
-		if (record_read(s->user_dir_fd, de->d_name, &rec, &fd) < 0)
+		if (record_read(s->user_dir_fd, de->d_name, 0, &rec, &fd) < 0)
 			continue;
 		if (!record_alive(fd)) {
-			drop_stale(s->sessions_fd, s->user_dir_fd, de->d_name);
+			/* Its PID 1 died without removing it. */
+			(void)record_remove_stale(s->sessions_fd, s->user_dir_fd, de->d_name);
 			continue;
 		}
 		if (rec.uid != s->req->uid || rec.ns[NS_MOUNT] == 0)
@@ -178,7 +167,7 @@ find_peers(struct session *s)
 				continue;
 			for (unsigned j = 0; j < rec.n_user_dirs; j++)
 				if (strcmp(rec.user_dirs[j], p->path) == 0) {
-					int root = -1, r = open_peer(&rec, &root);
+					int root = -1, r = open_peer(&rec, fd, &root);
 
 					if (r >= 0) {
 						s->peer_mnt_fd[i] = r;
@@ -267,11 +256,10 @@ open_state(struct session *s, int run_fd, bool need_lock, char *err, size_t errl
 		find_peers(s);
 	}
 	/* An unnamed file until PID 1 exists; its lock says "alive" for as long as PID 1 is. */
-	s->record_fd = openat(s->sessions_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (s->record_fd < 0 || flock(s->record_fd, LOCK_EX | LOCK_NB) < 0) {
-		r = -errno;
+	r = record_create(s->sessions_fd);
+	if (r < 0)
 		return fail("cannot create the session record: %s", strerror(-r));
-	}
+	s->record_fd = r;
 	return 0;
 }
 
@@ -292,8 +280,7 @@ session_register(struct session *s, char *err, size_t errlen)
 		.clone_ns = s->clone_ns,
 		.linger = s->plan->linger,
 	};
-	char name[24], buf[RECORD_MAX_SIZE];
-	int n, r;
+	int r;
 
 	for (size_t i = 0; i < NS_COUNT; i++) {
 		if (!(s->clone_ns & ns_types[i].clone))
@@ -311,33 +298,22 @@ session_register(struct session *s, char *err, size_t errlen)
 		if (s->plan->private[i].type == CONF_PRIV_USER)
 			(void)xsnprintf(rec.user_dirs[rec.n_user_dirs++], sizeof(rec.user_dirs[0]),
 					"%s", s->plan->private[i].path);
-	n = record_format(&rec, buf, sizeof(buf));
-	if (n < 0 || pwrite(s->record_fd, buf, (size_t)n, 0) != n)
+	if (record_write(s->record_fd, &rec) < 0)
 		return fail("cannot write the session record");
-	(void)xsnprintf(name, sizeof(name), "%" PRIu64, rec.id);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		/* EEXIST: a stale record under a namespace number the kernel has reused. */
-		if (linkat(s->record_fd, "", s->sessions_fd, name, AT_EMPTY_PATH) == 0 &&
-		    linkat(s->record_fd, "", s->user_dir_fd, name, AT_EMPTY_PATH) == 0) {
-			s->registered = true;
-			return 0;
-		}
-		r = -errno;
-		drop_stale(s->sessions_fd, s->user_dir_fd, name);
-	}
-	return fail("cannot register the session: %s", strerror(-r));
+	r = record_publish(s->record_fd, s->sessions_fd, s->user_dir_fd, rec.id);
+	if (r < 0)
+		return fail("cannot register the session: %s", strerror(-r));
+	s->registered = true;
+	return 0;
 }
 
 /* PID 1 gave up during setup: no record may name a session that never was. */
 void
 session_unregister(struct session *s)
 {
-	char name[24];
-
 	if (!s->registered)
 		return;
-	(void)xsnprintf(name, sizeof(name), "%" PRIu64, s->id);
-	drop_stale(s->sessions_fd, s->user_dir_fd, name);
+	(void)record_unpublish(s->record_fd, s->sessions_fd, s->user_dir_fd, s->id);
 	s->registered = false;
 }
 

@@ -78,10 +78,10 @@ session_pidfd(const char *id, struct session_record *rec)
 
 	if (parse_uint(id, UINT64_MAX, &v) < 0)
 		die("nsisolate-usermgr: invalid %s '%.32s'", ENV_NAME, id);
-	dir = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dir = record_open_sessions_dir();
 	if (dir < 0 || fstat(dir, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077))
 		die("nsisolate-usermgr: cannot open %s: %m", NSI_SESSIONS_DIR);
-	if (record_read(dir, id, rec, &fd) < 0 || rec->id != v)
+	if (record_read(dir, id, 0, rec, &fd) < 0 || rec->id != v)
 		die("nsisolate-usermgr: no session %s", id);
 	if (rec->uid != getuid())
 		die("nsisolate-usermgr: session %s is not a session of uid %u", id,

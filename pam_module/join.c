@@ -4,12 +4,9 @@
  * session whose PID 1 was killed.
  */
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 
 #include "../common/record.h"
 #include "../common/util.h"
@@ -207,19 +204,6 @@ join_session(struct state *st, char *err, size_t errlen)
 	return take_root(st, err, errlen);
 }
 
-/* Unlink dir/name if it is still the file `want` (ino 0: whatever it is). */
-static void
-unlink_same(int dir, const char *name, ino_t want)
-{
-	struct stat st;
-
-	if (dir < 0)
-		return;
-	if (want && (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != want))
-		return;
-	(void)unlinkat(dir, name, 0);
-}
-
 /*
  * PID 1 is gone but its record is not (it was SIGKILLed): remove the record ourselves.  With
  * only_if_stale, only when nobody holds the record's lock any more, and tell whether it was.
@@ -233,21 +217,13 @@ unlink_same(int dir, const char *name, ino_t want)
 bool
 join_remove_record(const struct state *st, bool only_if_stale)
 {
-	char name[24], users[64];
-	_cleanup_close_ int s = -1, u = -1, fd = -1;
-	struct stat rec = {0};
+	_cleanup_close_ int s = record_open_sessions_dir(), u = record_open_user_dir(st->uid);
+	char name[RECORD_NAME_SIZE];
 
-	(void)xsnprintf(name, sizeof(name), "%" PRIu64, st->id);
-	(void)xsnprintf(users, sizeof(users), "%s/%u", NSI_USERS_DIR, (unsigned)st->uid);
-	s = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (only_if_stale) {
-		fd = s >= 0 ? openat(s, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
-		/* Held while we unlink: only a stale record's names go, never a live one's. */
-		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &rec) < 0)
-			return false;
+	if (!only_if_stale) {
+		record_remove(s, u, st->id);
+		return true;
 	}
-	u = open(users, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	unlink_same(s, name, rec.st_ino);
-	unlink_same(u, name, rec.st_ino);
-	return true;
+	record_name(st->id, name);
+	return record_remove_stale(s, u, name);
 }

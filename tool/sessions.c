@@ -19,12 +19,15 @@
 static int
 open_sessions_dir(void)
 {
-	int fd = open(NSI_SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = record_open_sessions_dir();
 
-	if (fd < 0 && errno != ENOENT)
+	if (fd >= 0)
+		return fd;
+	if (fd != -ENOENT)
 		fprintf(stderr, "nsisolate: cannot open %s: %s%s\n", NSI_SESSIONS_DIR,
-			strerror(errno), errno == EACCES ? " (run as root)" : "");
-	return fd;
+			strerror(-fd), fd == -EACCES ? " (run as root)" : "");
+	errno = -fd; /* the callers tell "no session yet" (ENOENT) from a failure */
+	return -1;
 }
 
 static void
@@ -88,28 +91,6 @@ read_status(int procfd, uid_t *ret_ruid, uid_t *ret_suid, pid_t *ret_innermost)
 	return have_uid && have_nspid ? 0 : -EBADMSG;
 }
 
-/* Whether the file (as fstat saw it) is one of the process's open files. */
-static bool
-holds_file(int procfd, const struct stat *file)
-{
-	_cleanup_close_ int fd = openat(procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-	bool found = false;
-
-	if (fd < 0 || !(d = fdopendir(fd)))
-		return false;
-	fd = -1; /* the DIR owns it now */
-	while (!found && (de = readdir(d))) {
-		struct stat st;
-
-		found = de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
-			st.st_dev == file->st_dev && st.st_ino == file->st_ino;
-	}
-	closedir(d);
-	return found;
-}
-
 /*
  * Is process PID the PID 1 of the session whose record is open at rfd?  Root is about to
  * chroot to its root and run a shell there, so nothing about it is taken on trust: the pid
@@ -121,12 +102,12 @@ static int
 verify_init(pid_t pid, const struct session_record *rec, int rfd, struct init_proc *ret)
 {
 	_cleanup_close_ int pidfd = -1, procfd = -1;
-	struct stat record, st, self_user;
+	struct stat st, self_user;
 	uid_t ruid = 1, suid = 1;
 	pid_t innermost = 0;
 	char path[32];
 
-	if (pid <= 0 || fstat(rfd, &record) < 0 || stat("/proc/self/ns/user", &self_user) < 0)
+	if (pid <= 0 || stat("/proc/self/ns/user", &self_user) < 0)
 		return -ESRCH;
 	(void)xsnprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	pidfd = pidfd_open(pid, 0);
@@ -170,7 +151,7 @@ verify_init(pid_t pid, const struct session_record *rec, int rfd, struct init_pr
 	 * "alive"), which no user can, the directory being root's alone.  Without a PID
 	 * namespace this is what tells PID 1 from root's other processes in the session.
 	 */
-	if (!holds_file(procfd, &record))
+	if (!record_held_by(procfd, rfd))
 		return -ESRCH;
 	ret->pid = pid;
 	ret->pidfd = steal_fd(pidfd);
@@ -256,7 +237,7 @@ cmd_list(int argc, char **argv)
 		time_t t;
 
 		if (names[i]->d_name[0] != '.' &&
-		    record_read(dfd, names[i]->d_name, &rec, &fd) == 0) {
+		    record_read(dfd, names[i]->d_name, 0, &rec, &fd) == 0) {
 			/* A record nobody holds is a session whose PID 1 died: not live. */
 			if (record_alive(fd)) {
 				t = (time_t)rec.start;
@@ -291,19 +272,19 @@ find_session(int dfd, const char *arg, struct session_record *rec, int *ret_fd)
 
 	if (parse_uint(arg, UINT64_MAX, &v) < 0)
 		return -EINVAL;
-	if (record_read(dfd, arg, rec, ret_fd) == 0)
+	if (record_read(dfd, arg, 0, rec, ret_fd) == 0)
 		return 0;
 	/* Not a session id: a process; its namespaces name the session it is in. */
 	for (size_t n = 0; n < NS_COUNT; n++) {
-		char path[64], name[24];
+		char path[64], name[RECORD_NAME_SIZE];
 		struct stat st;
 
 		(void)xsnprintf(path, sizeof(path), "/proc/%s/ns/%s", arg,
 				ns_types[ns_nth(NS_ORDER_ID, n)].proc);
 		if (stat(path, &st) < 0)
 			return -ESRCH;
-		(void)xsnprintf(name, sizeof(name), "%" PRIu64, (uint64_t)st.st_ino);
-		if (record_read(dfd, name, rec, ret_fd) == 0)
+		record_name((uint64_t)st.st_ino, name);
+		if (record_read(dfd, name, 0, rec, ret_fd) == 0)
 			return 0;
 	}
 	return -ENOENT;
