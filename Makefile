@@ -80,7 +80,7 @@ COMMON_SRC := common/util.c common/identity.c common/safepath.c common/record.c 
 CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/rules.c conf/values.c conf/store.c conf/cache.c \
               conf/resolve.c conf/load.c
 TOOL_SRC   := tool/main.c tool/check.c tool/run.c tool/sessions.c
-HELPER_SRC := helper/main.c helper/request.c helper/setup.c helper/mounts.c helper/init.c \
+HELPER_SRC := helper/main.c helper/request.c helper/launch.c helper/mounts.c helper/pid1.c \
               helper/privs.c common/util.c common/safepath.c common/record.c common/ns.c
 PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/reply.c pam_module/join.c \
               pam_module/unit.c common/util.c common/identity.c common/ns.c common/record.c

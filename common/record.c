@@ -10,6 +10,31 @@
 #include "record.h"
 #include "util.h"
 
+int
+record_ns_inode(const char *pid, enum ns_index i, uint64_t *ret)
+{
+	char path[64];
+	struct stat st;
+
+	(void)xsnprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns_types[i].proc);
+	if (stat(path, &st) < 0)
+		return -errno;
+	*ret = (uint64_t)st.st_ino;
+	return 0;
+}
+
+int
+record_id_of(const char *pid, unsigned clone_ns, uint64_t *ret)
+{
+	for (size_t n = 0; n < NS_COUNT; n++) {
+		enum ns_index i = ns_nth(NS_ORDER_ID, n);
+
+		if (clone_ns & ns_types[i].clone)
+			return record_ns_inode(pid, i, ret);
+	}
+	return -EINVAL;
+}
+
 struct out {
 	char *buf;
 	size_t size, len;

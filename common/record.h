@@ -43,6 +43,11 @@ struct session_record {
 	char user_dirs[RECORD_MAX_USER_DIRS][256];
 };
 
+/* The inode of namespace i of process `pid` ("self" or a number): 0 or -errno. */
+int record_ns_inode(const char *pid, enum ns_index i, uint64_t *ret);
+/* The id of the session whose namespaces (CLONE_NEW* flags) process `pid` is PID 1 of. */
+int record_id_of(const char *pid, unsigned clone_ns, uint64_t *ret);
+
 /* Text form: "key=value" lines; values have control bytes replaced by '?'. */
 int record_format(const struct session_record *r, char *buf, size_t size);
 int record_parse(const char *buf, size_t len, struct session_record *ret);

@@ -86,17 +86,12 @@ reply_on_error(enum conf_on_error on_error)
 }
 
 /*
- * setup.c: first stage.  Returns only on failure: once PID 1 exists the first stage exits,
+ * launch.c: first stage.  Returns only on failure: once PID 1 exists the first stage exits,
  * and PID 1 answers the module when the session is ready.  Takes run_fd (NSI_RUN_DIR,
  * opened by safe_state_dir(), or -1).
  */
 int session_start(const struct request *req, const struct plan *plan, struct conf *conf,
 		  const char *rule, int login_pidfd, int run_fd, char *err, size_t errlen);
-/* PID 1, still privileged: write the record and link it under its name; and undo that. */
-int session_register(struct session *s, char *err, size_t errlen);
-void session_unregister(struct session *s);
-/* The session id (record name) of process `pid` ("self" or a number): see record.h. */
-int session_id_of(const char *pid, unsigned clone_ns, uint64_t *ret);
 /* Is this process already inside an isolated session?  1 yes, 0 no, -errno unknown. */
 int session_is_nested(uint64_t *ret_id);
 
@@ -116,7 +111,7 @@ int net_lo_up(char *err, size_t errlen);
 int privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
 int privs_prove_dropped(uid_t uid, gid_t gid, char *err, size_t errlen);
 
-/* init.c: PID 1. */
-_noreturn_ void init_main(struct session *s);
+/* pid1.c: PID 1, from its clone to its exit. */
+_noreturn_ void pid1_main(struct session *s);
 
 #endif

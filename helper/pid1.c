@@ -31,6 +31,60 @@
 		-EPERM;                                    \
 	})
 
+/*
+ * PID 1, still root, once its namespaces exist: write the record and link it under its name
+ * (the inode of its first namespace), so that `nsisolate list`, the nested check and the
+ * user's later logins find it.  In PID 1 rather than the first stage, which exits right
+ * after the clone: nobody has to wait for anybody.
+ */
+static int
+session_register(struct session *s, char *err, size_t errlen)
+{
+	struct session_record rec = {
+		.id = s->id,
+		.init_pid = s->pid,
+		.uid = s->req->uid,
+		.start = (int64_t)time(NULL),
+		.clone_ns = s->clone_ns,
+		.linger = s->plan->linger,
+	};
+	int r;
+
+	for (size_t i = 0; i < NS_COUNT; i++) {
+		if (!(s->clone_ns & ns_types[i].clone))
+			continue;
+		r = record_ns_inode("self", i, &rec.ns[i]);
+		if (r < 0)
+			return fail("cannot read the session's namespaces: %s", strerror(-r));
+	}
+	(void)xsnprintf(rec.user, sizeof(rec.user), "%s", s->req->user);
+	(void)xsnprintf(rec.service, sizeof(rec.service), "%s", s->req->service);
+	(void)xsnprintf(rec.tty, sizeof(rec.tty), "%s", s->req->tty ? s->req->tty : "");
+	(void)xsnprintf(rec.rhost, sizeof(rec.rhost), "%s", s->req->rhost ? s->req->rhost : "");
+	(void)xsnprintf(rec.hostname, sizeof(rec.hostname), "%s", s->plan->hostname);
+	for (size_t i = 0; i < s->plan->n_private && rec.n_user_dirs < RECORD_MAX_USER_DIRS; i++)
+		if (s->plan->private[i].type == CONF_PRIV_USER)
+			(void)xsnprintf(rec.user_dirs[rec.n_user_dirs++], sizeof(rec.user_dirs[0]),
+					"%s", s->plan->private[i].path);
+	if (record_write(s->record_fd, &rec) < 0)
+		return fail("cannot write the session record");
+	r = record_publish(s->record_fd, s->sessions_fd, s->user_dir_fd, rec.id);
+	if (r < 0)
+		return fail("cannot register the session: %s", strerror(-r));
+	s->registered = true;
+	return 0;
+}
+
+/* PID 1 gave up during setup: no record may name a session that never was. */
+static void
+session_unregister(struct session *s)
+{
+	if (!s->registered)
+		return;
+	(void)record_unpublish(s->record_fd, s->sessions_fd, s->user_dir_fd, s->id);
+	s->registered = false;
+}
+
 /* Setup failed: tell the module why (the first stage is gone), leave no record, go. */
 _noreturn_ static void
 report_and_exit(struct session *s, const char *msg)
@@ -301,7 +355,7 @@ give_back_memory(struct session *s)
 }
 
 void
-init_main(struct session *s)
+pid1_main(struct session *s)
 {
 	char err[256];
 	sigset_t mask;
@@ -312,7 +366,7 @@ init_main(struct session *s)
 	if (setsid() < 0)
 		report_and_exit(s, "setsid failed");
 	/* The record is named after our namespace; we need the name to remove it. */
-	if (session_id_of("self", s->clone_ns, &s->id) < 0 || login_view_pid(&s->pid) < 0)
+	if (record_id_of("self", s->clone_ns, &s->id) < 0 || login_view_pid(&s->pid) < 0)
 		report_and_exit(s, "cannot read our own namespaces");
 	if (mounts_apply(s, err, sizeof(err)) < 0)
 		report_and_exit(s, err);

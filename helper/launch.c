@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * First stage of the helper: still in the login process's namespaces.  Prepares the state
- * directory and the (unnamed) session record, finds a live session of the same user whose
- * `user` tmpfs the new one must share, and creates the namespaces with PID 1 inside them
- * (clone, CLONE_VM).  PID 1 names the record (session_register) and answers the module.
+ * First stage of the helper: still in the login process's namespaces.  Tells whether the
+ * login is nested, prepares the state directory and the (unnamed) session record, finds a
+ * live session of the same user whose `user` tmpfs the new one must share, and creates the
+ * namespaces with PID 1 inside them (clone, CLONE_VM).  PID 1 (pid1.c) builds the rest,
+ * names the record and answers the module.
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -25,31 +25,6 @@
 		(void)xsnprintf(err, errlen, __VA_ARGS__); \
 		-EINVAL;                                   \
 	})
-
-static int
-ns_inode(const char *pid, const char *name, uint64_t *ret)
-{
-	char path[64];
-	struct stat st;
-
-	(void)xsnprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, name);
-	if (stat(path, &st) < 0)
-		return -errno;
-	*ret = (uint64_t)st.st_ino;
-	return 0;
-}
-
-int
-session_id_of(const char *pid, unsigned clone_ns, uint64_t *ret)
-{
-	for (size_t n = 0; n < NS_COUNT; n++) {
-		enum ns_index i = ns_nth(NS_ORDER_ID, n);
-
-		if (clone_ns & ns_types[i].clone)
-			return ns_inode(pid, ns_types[i].proc, ret);
-	}
-	return -EINVAL;
-}
 
 int
 session_is_nested(uint64_t *ret_id)
@@ -71,7 +46,7 @@ session_is_nested(uint64_t *ret_id)
 		uint64_t ino = 0;
 		int fd, r;
 
-		r = ns_inode("self", ns_types[i].proc, &ino);
+		r = record_ns_inode("self", i, &ino);
 		if (r < 0)
 			return r; /* cannot tell: the caller fails closed */
 		record_name(ino, name);
@@ -264,60 +239,6 @@ open_state(struct session *s, int run_fd, bool need_lock, char *err, size_t errl
 }
 
 /*
- * PID 1, still root, once its namespaces exist: write the record and link it under its name
- * (the inode of its first namespace), so that `nsisolate list`, the nested check and the
- * user's later logins find it.  In PID 1 rather than the first stage, which exits right
- * after the clone: nobody has to wait for anybody.
- */
-int
-session_register(struct session *s, char *err, size_t errlen)
-{
-	struct session_record rec = {
-		.id = s->id,
-		.init_pid = s->pid,
-		.uid = s->req->uid,
-		.start = (int64_t)time(NULL),
-		.clone_ns = s->clone_ns,
-		.linger = s->plan->linger,
-	};
-	int r;
-
-	for (size_t i = 0; i < NS_COUNT; i++) {
-		if (!(s->clone_ns & ns_types[i].clone))
-			continue;
-		r = ns_inode("self", ns_types[i].proc, &rec.ns[i]);
-		if (r < 0)
-			return fail("cannot read the session's namespaces: %s", strerror(-r));
-	}
-	(void)xsnprintf(rec.user, sizeof(rec.user), "%s", s->req->user);
-	(void)xsnprintf(rec.service, sizeof(rec.service), "%s", s->req->service);
-	(void)xsnprintf(rec.tty, sizeof(rec.tty), "%s", s->req->tty ? s->req->tty : "");
-	(void)xsnprintf(rec.rhost, sizeof(rec.rhost), "%s", s->req->rhost ? s->req->rhost : "");
-	(void)xsnprintf(rec.hostname, sizeof(rec.hostname), "%s", s->plan->hostname);
-	for (size_t i = 0; i < s->plan->n_private && rec.n_user_dirs < RECORD_MAX_USER_DIRS; i++)
-		if (s->plan->private[i].type == CONF_PRIV_USER)
-			(void)xsnprintf(rec.user_dirs[rec.n_user_dirs++], sizeof(rec.user_dirs[0]),
-					"%s", s->plan->private[i].path);
-	if (record_write(s->record_fd, &rec) < 0)
-		return fail("cannot write the session record");
-	r = record_publish(s->record_fd, s->sessions_fd, s->user_dir_fd, rec.id);
-	if (r < 0)
-		return fail("cannot register the session: %s", strerror(-r));
-	s->registered = true;
-	return 0;
-}
-
-/* PID 1 gave up during setup: no record may name a session that never was. */
-void
-session_unregister(struct session *s)
-{
-	if (!s->registered)
-		return;
-	(void)record_unpublish(s->record_fd, s->sessions_fd, s->user_dir_fd, s->id);
-	s->registered = false;
-}
-
-/*
  * PID 1 shares our memory (CLONE_VM) on a stack of its own, as posix_spawn's child does until
  * it execs: no page table to copy, none of the pages we filled (code, configuration, heap,
  * stack) to copy again on PID 1's first write or to fault in again on its first read, and no
@@ -331,7 +252,7 @@ session_unregister(struct session *s)
 static int
 pid1_start(void *arg)
 {
-	init_main(arg);
+	pid1_main(arg);
 }
 
 int
