@@ -8,7 +8,9 @@
  *
  * The cache lives in a root-only directory (NSI_RUN_DIR/cache, 0700).  An entry holds, after
  * the table, the very text it was parsed from, and is used only while the file holds exactly
- * that text: every login reads the file and compares it byte for byte.  Nothing shorter can
+ * that text: every login reads the file and compares it byte for byte.  With drop-ins the
+ * entry is for the whole set: the main file's text, then each drop-in's name and text, in
+ * order; a drop-in changed, added, removed or renamed is a miss.  Nothing shorter can
  * stand in for the text.  The file's metadata cannot: before Linux 6.13 mtime and ctime move
  * once a clock tick, so a same-size rewrite within the tick of a parse kept device, inode,
  * size and both times, and the old policy stayed in force.  A hash could, but only a
@@ -27,20 +29,31 @@
 #include <time.h>
 
 #include "cache.h"
+#include "set.h"
 #include "store.h"
 
-#define CACHE_MAGIC "NSICAC2"
+#define CACHE_MAGIC "NSICAC3"
 
 /* A temporary file older than this is a dead writer's (prune_temp). */
 #define CACHE_TMP_MAX_AGE 60
 
-/* Then padding to blob_off, the table (blob_size bytes), the file's text (text_size bytes). */
+/*
+ * Then padding to blob_off, the table (blob_size bytes), and the texts (text_size bytes): for
+ * each of the n_files files a struct cache_text, the drop-in's name, the file's text.
+ */
 struct cache_header {
 	char magic[8];
 	uint32_t version;
 	uint32_t blob_off; /* where the conf_header starts, 8-aligned */
 	uint64_t blob_size, text_size;
+	uint32_t n_files, pad;
 	char path[PATH_MAX];
+};
+
+struct cache_text {
+	uint64_t size;
+	uint32_t name_len; /* 0 for the main file, whose name is the key's path */
+	uint32_t pad;
 };
 
 static void
@@ -80,6 +93,30 @@ same_text(int fd, int efd, uint64_t off, uint64_t size)
 	}
 }
 
+/* Does the set hold exactly the texts the entry keeps from `off` to `end`, file by file? */
+static bool
+same_set(const struct conf_set *s, int efd, uint64_t off, uint64_t end)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const char *base = s->v[i].base ? s->v[i].base : "";
+		size_t len = strlen(base);
+		char name[NAME_MAX + 1];
+		struct cache_text t;
+
+		if (end - off < sizeof(t) ||
+		    pread(efd, &t, sizeof(t), (off_t)off) != (ssize_t)sizeof(t) ||
+		    t.name_len != len || len > NAME_MAX || end - off - sizeof(t) < len ||
+		    pread(efd, name, len, (off_t)(off + sizeof(t))) != (ssize_t)len ||
+		    memcmp(name, base, len) != 0)
+			return false;
+		off += sizeof(t) + len;
+		if (t.size > end - off || !same_text(s->v[i].fd, efd, off, t.size))
+			return false;
+		off += t.size;
+	}
+	return off == end;
+}
+
 static void
 cache_name(const char *path, char *buf, size_t size)
 {
@@ -105,15 +142,21 @@ conf_validate_blob(const void *blob, size_t size)
 
 	if (size < sizeof(*h) || memcmp(h->magic, CONF_MAGIC, sizeof(CONF_MAGIC)) != 0 ||
 	    h->version != CONF_VERSION || h->total_size != size ||
-	    h->n_policies != 1 + h->n_users + h->n_groups ||
+	    h->n_policies != 1 + h->n_users + h->n_groups || h->n_files == 0 ||
+	    h->n_files > 1 + CONF_MAX_DROPINS ||
 	    !in_bounds(h->policies_off, h->n_policies, sizeof(struct conf_policy), size) ||
+	    /* Only explain reads the sources; conf_file() checks the file it is given. */
+	    !in_bounds(h->srcs_off, h->n_policies, CONF_OPT_N * sizeof(struct conf_src), size) ||
+	    !in_bounds(h->files_off, h->n_files, 4, size) ||
 	    !in_bounds(h->privs_off, h->n_privs, sizeof(struct conf_priv), size) ||
 	    !in_bounds(h->user_index_off, h->n_users, 4, size) ||
 	    !in_bounds(h->group_index_off, h->n_groups, 4, size) ||
 	    !in_bounds(h->exempt_users_off, h->n_exempt_users, 4, size) ||
 	    !in_bounds(h->exempt_groups_off, h->n_exempt_groups, 4, size) ||
 	    !in_bounds(h->exempt_services_off, h->n_exempt_services, 4, size) ||
-	    !in_bounds(h->strings_off, h->strings_size, 1, size) || h->strings_size == 0)
+	    !in_bounds(h->strings_off, h->strings_size, 1, size) || h->strings_size == 0 ||
+	    h->exempt_users_file >= h->n_files || h->exempt_groups_file >= h->n_files ||
+	    h->exempt_services_file >= h->n_files)
 		return -EBADMSG;
 	strings = (const char *)blob + h->strings_off;
 	/* Every string offset then points at a NUL-terminated string inside the pool. */
@@ -126,16 +169,20 @@ conf_validate_blob(const void *blob, size_t size)
 		    p->priv_first > h->n_privs || p->priv_count > h->n_privs - p->priv_first ||
 		    p->kind > CONF_RULE_GROUP || p->on_error > CONF_ON_ERROR_ALLOW ||
 		    p->nested > CONF_NESTED_ISOLATE || p->namespaces > CONF_NS_ALL ||
+		    p->file >= h->n_files ||
 		    p->kind != (i == 0		  ? CONF_RULE_TOP
 				: i <= h->n_users ? CONF_RULE_USER
 						  : CONF_RULE_GROUP))
 			return -EBADMSG;
 	}
+	for (uint32_t i = 0; i < h->n_files; i++)
+		if (conf_u32(&c, h->files_off)[i] >= h->strings_size)
+			return -EBADMSG;
 	for (uint32_t i = 0; i < h->n_privs; i++) {
 		const struct conf_priv *p = conf_priv(&c, i);
 
 		if (p->path >= h->strings_size || p->size >= h->strings_size ||
-		    p->type > CONF_PRIV_PERSISTENT || p->mode > 01777)
+		    p->type > CONF_PRIV_PERSISTENT || p->mode > 01777 || p->file >= h->n_files)
 			return -EBADMSG;
 	}
 	for (uint32_t i = 0; i < h->n_users; i++)
@@ -156,9 +203,9 @@ conf_validate_blob(const void *blob, size_t size)
 	return 0;
 }
 
-/* Map the entry if it is for this very file and text (`conf_fd`); -ENOENT otherwise. */
+/* Map the entry if it is for this very set of files and texts; -ENOENT otherwise. */
 static int
-cache_read(int dirfd, const char *name, const struct cache_header *want, int conf_fd,
+cache_read(int dirfd, const char *name, const struct cache_header *want, const struct conf_set *set,
 	   struct conf **ret)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -179,12 +226,13 @@ cache_read(int dirfd, const char *name, const struct cache_header *want, int con
 		struct cache_header got = h;
 
 		got.blob_size = got.text_size = 0; /* the fields the key does not fix */
+		got.n_files = 0;
 		if (memcmp(&got, want, sizeof(got)) != 0)
 			return -ENOENT;
 	}
-	if (h.blob_size > (uint64_t)st.st_size - h.blob_off ||
+	if (h.n_files != set->n || h.blob_size > (uint64_t)st.st_size - h.blob_off ||
 	    h.text_size != (uint64_t)st.st_size - h.blob_off - h.blob_size ||
-	    !same_text(conf_fd, fd, h.blob_off + h.blob_size, h.text_size))
+	    !same_set(set, fd, h.blob_off + h.blob_size, (uint64_t)st.st_size))
 		return -ENOENT;
 	/* Only the header and the table: the text was needed for the comparison alone. */
 	len = (size_t)(h.blob_off + h.blob_size);
@@ -268,15 +316,34 @@ cache_prune(int dirfd)
 	closedir(d);
 }
 
+static bool
+write_texts(int fd, const struct conf_set *set, const struct conf_text *t)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const char *base = set->v[i].base ? set->v[i].base : "";
+		struct cache_text ct = {.size = t[i].len, .name_len = (uint32_t)strlen(base)};
+
+		if (write(fd, &ct, sizeof(ct)) != (ssize_t)sizeof(ct) ||
+		    write(fd, base, ct.name_len) != (ssize_t)ct.name_len ||
+		    write(fd, t[i].buf, t[i].len) != (ssize_t)t[i].len)
+			return false;
+	}
+	return true;
+}
+
 /* Write the entry under a temporary name, then rename it into place: readers see all or none. */
 static void
 cache_write(int dirfd, const char *name, const struct cache_header *key, const struct conf *c,
-	    const char *text, size_t len)
+	    const struct conf_set *set, const struct conf_text *t)
 {
 	char tmp[64];
+	uint64_t len = 0;
 	int fd;
 	bool ok;
 
+	for (size_t i = 0; i < set->n; i++)
+		len += sizeof(struct cache_text) + t[i].len +
+		       (set->v[i].base ? strlen(set->v[i].base) : 0);
 	(void)xsnprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -288,10 +355,10 @@ cache_write(int dirfd, const char *name, const struct cache_header *key, const s
 
 		h.blob_size = c->size;
 		h.text_size = len;
+		h.n_files = (uint32_t)set->n;
 		ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
 		     write(fd, pad, gap) == (ssize_t)gap &&
-		     write(fd, c->h, c->size) == (ssize_t)c->size &&
-		     write(fd, text, len) == (ssize_t)len;
+		     write(fd, c->h, c->size) == (ssize_t)c->size && write_texts(fd, set, t);
 	}
 	close(fd);
 	if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
@@ -299,31 +366,42 @@ cache_write(int dirfd, const char *name, const struct cache_header *key, const s
 	cache_prune(dirfd);
 }
 
+static int
+load_set(const struct conf_set *set, const char *path, int cache_dirfd, struct conf **ret,
+	 struct conf_diags *d)
+{
+	struct conf_text *t = NULL;
+	struct cache_header key;
+	char name[32];
+	int r;
+
+	if (cache_dirfd < 0 || strlen(path) >= sizeof(key.path))
+		return conf_set_parse(set, ret, d);
+	make_key(&key, path);
+	cache_name(path, name, sizeof(name));
+	if (cache_read(cache_dirfd, name, &key, set, ret) == 0)
+		return 0;
+	/* A miss: the texts are read once, and the entry holds exactly what was parsed. */
+	if ((r = conf_set_read(set, &t, d)) < 0)
+		return r;
+	r = conf_parse_texts(t, set->n, ret, d);
+	/* Only a valid set is worth remembering; a broken one is reported every time. */
+	if (r == 0)
+		cache_write(cache_dirfd, name, &key, *ret, set, t);
+	conf_texts_free(t, set->n);
+	return r;
+}
+
 int
 conf_load_cached(const char *path, uid_t owner, int cache_dirfd, struct conf **ret,
 		 struct conf_diags *d)
 {
-	_cleanup_close_ int fd = conf_open_checked(path, owner, d);
-	_cleanup_free_ char *text = NULL;
-	struct cache_header key;
-	char name[32];
-	size_t len;
-	int r;
+	struct conf_set set;
+	int r = conf_set_open(&set, path, NULL, owner, d);
 
-	if (fd < 0)
-		return fd;
-	if (cache_dirfd < 0 || strlen(path) >= sizeof(key.path))
-		return conf_parse_fd(fd, path, ret, d);
-	make_key(&key, path);
-	cache_name(path, name, sizeof(name));
-	if (cache_read(cache_dirfd, name, &key, fd, ret) == 0)
-		return 0;
-	/* A miss: the text is read once, and the entry holds exactly what was parsed. */
-	if ((r = conf_read_fd(fd, &text, &len, d)) < 0)
+	if (r < 0)
 		return r;
-	r = conf_parse_buffer(path, text, len, ret, d);
-	/* Only a valid file is worth remembering; a broken one is reported every time. */
-	if (r == 0)
-		cache_write(cache_dirfd, name, &key, *ret, text, len);
+	r = load_set(&set, path, cache_dirfd, ret, d);
+	conf_set_close(&set);
 	return r;
 }

@@ -10,9 +10,6 @@
  */
 #define CONF_CACHE_MAX_SIZE (64u << 20)
 
-/* conf_load() in two steps: the checked, opened file; then reading and parsing it. */
-int conf_open_checked(const char *path, uid_t owner, struct conf_diags *d);
-int conf_parse_fd(int fd, const char *path, struct conf **ret, struct conf_diags *d);
 /* Read the whole file from its current offset (at most CONF_MAX_FILE_SIZE bytes). */
 int conf_read_fd(int fd, char **ret, size_t *ret_len, struct conf_diags *d);
 

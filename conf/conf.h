@@ -25,6 +25,7 @@
 #define CONF_MAX_HOSTNAME     64  /* HOST_NAME_MAX */
 #define CONF_MAX_SERVICE      64  /* a PAM service name in exempt_services */
 #define CONF_MAX_KILL_TIMEOUT 3600
+#define CONF_MAX_DROPINS      128 /* files in the drop-in directory */
 
 /* A set of namespaces: bit i is row i of the table in common/ns.c. */
 enum conf_ns {
@@ -43,12 +44,16 @@ enum conf_rule_kind { CONF_RULE_TOP, CONF_RULE_USER, CONF_RULE_GROUP };
 /* ---- diagnostics ------------------------------------------------------------------------ */
 
 struct conf_diag {
+	unsigned file; /* 0: the main file; n: files[n - 1], a drop-in */
 	unsigned line; /* 0: about the file as a whole */
 	char *msg;
 };
 
 struct conf_diags {
-	char *file;
+	char *file; /* the main file */
+	char **files;
+	size_t nfiles;
+	unsigned cur; /* the file conf_diag_add reports against */
 	struct conf_diag *v;
 	size_t n, cap;
 	bool oom; /* a message was lost: report failure even if n == 0 */
@@ -56,8 +61,13 @@ struct conf_diags {
 
 int conf_diags_init(struct conf_diags *d, const char *file);
 void conf_diags_free(struct conf_diags *d);
+/* Report what follows against file `name` (the main file or a drop-in), until the next call. */
+int conf_diags_file(struct conf_diags *d, const char *name);
 void conf_diag_add(struct conf_diags *d, unsigned line, const char *fmt, ...) _printf_(3, 4);
-/* Sorted by line, one "FILE:LINE: message" (or "FILE: message") per line. */
+/* The file problem i is about, and the problem as "FILE:LINE: message" ("FILE: message"). */
+const char *conf_diag_file(const struct conf_diags *d, size_t i);
+int conf_diag_format(const struct conf_diags *d, size_t i, char *buf, size_t size);
+/* Sorted by file, then line, one "FILE:LINE: message" (or "FILE: message") per line. */
 void conf_diags_print(struct conf_diags *d, FILE *f);
 static inline bool
 conf_diags_failed(const struct conf_diags *d)
@@ -76,12 +86,29 @@ struct conf; /* opaque; see store.h */
 int conf_parse_buffer(const char *name, const char *buf, size_t len, struct conf **ret,
 		      struct conf_diags *diags);
 
+/* One file of a configuration held in memory. */
+struct conf_text {
+	const char *name; /* for messages and `nsisolate explain` */
+	const char *buf;
+	size_t len;
+};
+
 /*
- * Open, check and parse a configuration file.  The file must be a regular file (not a
- * symlink), owned by `owner` (root in production), not writable by group or others, and at
- * most CONF_MAX_FILE_SIZE bytes.
+ * Parse a main file (files[0]) and its drop-ins (the rest, in the order they apply) as one
+ * configuration: nsisolate.conf(5), DROP-INS.  Returns as conf_parse_buffer() does.
+ */
+int conf_parse_texts(const struct conf_text *files, size_t n, struct conf **ret,
+		     struct conf_diags *diags);
+
+/*
+ * Open, check and parse a configuration file and its drop-ins.  Each file must be a regular
+ * file (not a symlink), owned by `owner` (root in production), not writable by group or
+ * others, and all of them together at most CONF_MAX_FILE_SIZE bytes.
  */
 int conf_load(const char *path, uid_t owner, struct conf **ret, struct conf_diags *diags);
+
+/* The drop-in directory of configuration file `path`: "x.conf" -> "x.d", "x" -> "x.d". */
+int conf_dropin_dir(const char *path, char *buf, size_t size);
 
 void conf_free(struct conf *c);
 
@@ -124,6 +151,8 @@ struct plan {
 	enum conf_rule_kind rule_kind;
 	const char *rule_title; /* user or group section title; NULL at the top level */
 	unsigned rule_line;
+	const char *rule_file; /* of rule_line: the main file or a drop-in */
+	uint32_t rule_index;   /* the rule's number in the configuration (conf_value_origin) */
 	char why[CONF_MAX_NAME + 96]; /* for PLAN_EXEMPT: which list and which name */
 	unsigned namespaces;
 	char hostname[CONF_MAX_HOSTNAME + 1]; /* expanded; "" keeps the host's name */
@@ -154,6 +183,25 @@ const char *conf_exempt_service(const struct conf *c, size_t i);
 
 /* The rule's top-level on_error, for failures that come before a plan exists. */
 enum conf_on_error conf_default_on_error(const struct conf *c);
+
+/* Where a value was set: file 0 is the main file, n its n-th drop-in; line 0: the default. */
+struct conf_origin {
+	uint32_t file;
+	unsigned line;
+};
+
+/*
+ * Where the plan's rule got `option` (a rule option, "private" for its private directories),
+ * where the rule itself is ("rule"), or where an exempt list ("exempt_users", ...) was set.
+ * -EINVAL for another name.
+ */
+int conf_value_origin(const struct conf *c, const struct plan *p, const char *option,
+		      struct conf_origin *ret);
+/* "line N" in the main file, "FILE:LINE" in a drop-in, "default" where no file sets it. */
+void conf_origin_format(const struct conf *c, const struct conf_origin *o, char *buf, size_t size);
+/* The files the configuration was read from: the main file, then its drop-ins. */
+size_t conf_n_files(const struct conf *c);
+const char *conf_file_name(const struct conf *c, size_t i);
 
 /* Names for printing. */
 const char *conf_private_type_name(enum conf_private_type t);

@@ -22,7 +22,53 @@ conf_diags_free(struct conf_diags *d)
 		free(d->v[i].msg);
 	free(d->v);
 	free(d->file);
+	for (size_t i = 0; i < d->nfiles; i++)
+		free(d->files[i]);
+	free(d->files);
 	*d = (struct conf_diags){0};
+}
+
+int
+conf_diags_file(struct conf_diags *d, const char *name)
+{
+	char **v;
+
+	if (strcmp(name, d->file) == 0) {
+		d->cur = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < d->nfiles; i++)
+		if (strcmp(name, d->files[i]) == 0) {
+			d->cur = (unsigned)i + 1;
+			return 0;
+		}
+	v = reallocarray(d->files, d->nfiles + 1, sizeof(*v));
+	if (v)
+		d->files = v;
+	if (!v || !(d->files[d->nfiles] = strdup(name))) {
+		/* What follows would be reported against the wrong file: count it as lost. */
+		d->oom = true;
+		return -ENOMEM;
+	}
+	d->cur = (unsigned)++d->nfiles;
+	return 0;
+}
+
+const char *
+conf_diag_file(const struct conf_diags *d, size_t i)
+{
+	unsigned f = d->v[i].file;
+
+	return f == 0 || f > d->nfiles ? d->file : d->files[f - 1];
+}
+
+int
+conf_diag_format(const struct conf_diags *d, size_t i, char *buf, size_t size)
+{
+	if (d->v[i].line)
+		return xsnprintf(buf, size, "%s:%u: %s", conf_diag_file(d, i), d->v[i].line,
+				 d->v[i].msg);
+	return xsnprintf(buf, size, "%s: %s", conf_diag_file(d, i), d->v[i].msg);
 }
 
 void
@@ -58,26 +104,32 @@ conf_diag_add(struct conf_diags *d, unsigned line, const char *fmt, ...)
 		d->oom = true;
 		return;
 	}
+	d->v[d->n].file = d->cur;
 	d->v[d->n++].line = line;
 }
 
 void
 conf_diags_print(struct conf_diags *d, FILE *f)
 {
-	/* Insertion sort by line: stable, so one line's problems keep their order. */
+	/*
+	 * Insertion sort by file (in the order they were read), then line: stable, so one
+	 * line's problems keep their order.
+	 */
 	for (size_t i = 1; i < d->n; i++) {
 		struct conf_diag x = d->v[i];
 		size_t j = i;
 
-		for (; j > 0 && d->v[j - 1].line > x.line; j--)
+		for (; j > 0 && (d->v[j - 1].file > x.file ||
+				 (d->v[j - 1].file == x.file && d->v[j - 1].line > x.line));
+		     j--)
 			d->v[j] = d->v[j - 1];
 		d->v[j] = x;
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->v[i].line)
-			fprintf(f, "%s:%u: %s\n", d->file, d->v[i].line, d->v[i].msg);
+			fprintf(f, "%s:%u: %s\n", conf_diag_file(d, i), d->v[i].line, d->v[i].msg);
 		else
-			fprintf(f, "%s: %s\n", d->file, d->v[i].msg);
+			fprintf(f, "%s: %s\n", conf_diag_file(d, i), d->v[i].msg);
 	}
 	if (d->oom)
 		fprintf(f, "%s: more problems were found than could be listed\n", d->file);

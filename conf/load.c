@@ -6,6 +6,7 @@
 
 #include "../common/safepath.h"
 #include "cache.h"
+#include "set.h"
 #include "store.h"
 
 /*
@@ -114,14 +115,16 @@ read_all(int fd, char **ret, size_t *ret_len)
 	return 0;
 }
 
+/* A drop-in (dirfd, an fd of its checked directory) or, with AT_FDCWD, the main file. */
 int
-conf_open_checked(const char *path, uid_t owner, struct conf_diags *d)
+conf_open_checked_at(int dirfd, const char *rel, const char *shown, uid_t owner,
+		     struct conf_diags *d)
 {
 	_cleanup_close_ int fd = -1;
 	int r;
 
 	/* O_NONBLOCK: a FIFO put in the file's place must not hang the login. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(dirfd, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
 		if (r == -ELOOP)
@@ -130,7 +133,8 @@ conf_open_checked(const char *path, uid_t owner, struct conf_diags *d)
 			conf_diag_add(d, 0, "cannot open: %s", strerror(-r));
 		return r;
 	}
-	if ((r = check_file(fd, path, owner, d)) < 0 || (r = check_dir(path, owner, d)) < 0)
+	if ((r = check_file(fd, shown, owner, d)) < 0 ||
+	    (dirfd == AT_FDCWD && (r = check_dir(rel, owner, d)) < 0))
 		return r;
 	return steal_fd(fd);
 }
@@ -148,25 +152,16 @@ conf_read_fd(int fd, char **ret, size_t *ret_len, struct conf_diags *d)
 }
 
 int
-conf_parse_fd(int fd, const char *path, struct conf **ret, struct conf_diags *d)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	if ((r = conf_read_fd(fd, &buf, &len, d)) < 0)
-		return r;
-	return conf_parse_buffer(path, buf, len, ret, d);
-}
-
-int
 conf_load(const char *path, uid_t owner, struct conf **ret, struct conf_diags *d)
 {
-	_cleanup_close_ int fd = conf_open_checked(path, owner, d);
+	struct conf_set s;
+	int r = conf_set_open(&s, path, NULL, owner, d);
 
-	if (fd < 0)
-		return fd;
-	return conf_parse_fd(fd, path, ret, d);
+	if (r < 0)
+		return r;
+	r = conf_set_parse(&s, ret, d);
+	conf_set_close(&s);
+	return r;
 }
 
 int
@@ -180,6 +175,7 @@ conf_check_targets(const struct conf *c, struct conf_diags *d)
 		int fd = safe_open_dir(conf_str(c, p->path), err, sizeof(err));
 
 		if (fd < 0) {
+			(void)conf_diags_file(d, conf_file(c, p->file));
 			conf_diag_add(d, p->line, "private '%s': %s", conf_str(c, p->path), err);
 			ret = -EINVAL;
 		} else {

@@ -149,21 +149,19 @@ value_line(struct parse_ctx *ctx, cfg_t *sec, const char *name, unsigned index)
 	return line_of(ctx, cfg_getopt(sec, name), index);
 }
 
-int
-conf_parse_buffer(const char *name, const char *buf, size_t len, struct conf **ret,
-		  struct conf_diags *diags)
+/* Check and parse one file into a tree of its own; its problems are reported against it. */
+static int
+parse_one(struct parse_ctx *ctx, const struct conf_text *f, cfg_t **ret)
 {
-	struct parse_ctx ctx = {.diags = diags};
 	_cleanup_free_ char *text = NULL;
 	cfg_t *cfg;
 	int r;
 
-	(void)name;
-	if (len > CONF_MAX_FILE_SIZE) {
-		conf_diag_add(diags, 0, "file is larger than %u bytes", CONF_MAX_FILE_SIZE);
+	if (f->len > CONF_MAX_FILE_SIZE) {
+		conf_diag_add(ctx->diags, 0, "file is larger than %u bytes", CONF_MAX_FILE_SIZE);
 		return -EINVAL;
 	}
-	r = conf_prepare(buf, len, &text, diags);
+	r = conf_prepare(f->buf, f->len, &text, ctx->diags);
 	if (r < 0)
 		return r;
 	cfg = cfg_init(top_opts, CFGF_NONE);
@@ -171,22 +169,55 @@ conf_parse_buffer(const char *name, const char *buf, size_t len, struct conf **r
 		return -ENOMEM;
 	set_callbacks(cfg->opts);
 	cfg_set_error_function(cfg, record_error);
-
-	current = &ctx;
+	current = ctx;
 	if (cfg_parse_buf(cfg, text) != CFG_SUCCESS) {
-		if (!conf_diags_failed(diags))
-			conf_diag_add(diags, 0, "syntax error");
+		if (!conf_diags_failed(ctx->diags))
+			conf_diag_add(ctx->diags, 0, "syntax error");
 		r = -EINVAL;
-	} else if (ctx.oom) {
+	}
+	current = NULL;
+	if (r < 0) {
+		cfg_free(cfg);
+		return r;
+	}
+	*ret = cfg;
+	return 0;
+}
+
+int
+conf_parse_texts(const struct conf_text *files, size_t n, struct conf **ret,
+		 struct conf_diags *diags)
+{
+	struct parse_ctx ctx = {.diags = diags, .files = files, .nfiles = n};
+	_cleanup_free_ cfg_t **roots = NULL;
+	int r = 0;
+
+	if (n == 0 || n > 1 + CONF_MAX_DROPINS)
+		return -EINVAL;
+	if (!(roots = calloc(n, sizeof(*roots))))
+		return -ENOMEM;
+	/* Every file, even after a broken one: one run reports the problems of all. */
+	for (size_t i = 0; i < n; i++) {
+		int q = conf_diags_file(diags, files[i].name);
+
+		if (q == 0)
+			q = parse_one(&ctx, &files[i], &roots[i]);
+		if (q == 0)
+			q = conf_builder_file(&ctx.b, files[i].name);
+		if (q < 0 && (r == 0 || q == -ENOMEM))
+			r = q;
+	}
+	if (r == 0 && ctx.oom)
 		r = -ENOMEM;
-	} else {
+	if (r == 0) {
 		/* An empty file records no line, and qsort's base must not be NULL even then. */
 		if (ctx.n > 0)
 			qsort(ctx.v, ctx.n, sizeof(*ctx.v), cmp_line_rec);
-		r = conf_walk(&ctx, cfg);
+		r = conf_walk(&ctx, roots);
 	}
-	current = NULL;
-	cfg_free(cfg);
+	for (size_t i = 0; i < n; i++)
+		if (roots[i])
+			cfg_free(roots[i]);
 	free(ctx.v);
 	if (r == 0 && conf_diags_failed(diags))
 		r = -EINVAL;
@@ -194,4 +225,13 @@ conf_parse_buffer(const char *name, const char *buf, size_t len, struct conf **r
 		r = conf_builder_finish(&ctx.b, ret);
 	conf_builder_free(&ctx.b);
 	return r;
+}
+
+int
+conf_parse_buffer(const char *name, const char *buf, size_t len, struct conf **ret,
+		  struct conf_diags *diags)
+{
+	const struct conf_text f = {.name = name, .buf = buf, .len = len};
+
+	return conf_parse_texts(&f, 1, ret, diags);
 }

@@ -23,10 +23,13 @@ struct line_rec {
 
 struct parse_ctx {
 	struct conf_diags *diags;
-	struct line_rec *v;
+	struct line_rec *v; /* of every file: keys (libconfuse's options) are per parse */
 	size_t n, cap;
 	bool oom;
 	struct conf_builder b;
+	const struct conf_text *files; /* the main file, then its drop-ins */
+	size_t nfiles;
+	unsigned file; /* the one being read (use_file): what lines and problems refer to */
 };
 
 /* The line where an option got its (last) value, or value `index` of a list; 0 if never set. */
@@ -38,7 +41,7 @@ unsigned value_line(struct parse_ctx *ctx, cfg_t *sec, const char *name, unsigne
 /* Report a problem with option `name` of `sec` at the line that set it. */
 #define bad(ctx, sec, name, err) conf_diag_add((ctx)->diags, opt_line(ctx, sec, name), "%s", err)
 
-/* rules.c: the parsed tree into ctx->b, every value and rule checked. */
-int conf_walk(struct parse_ctx *ctx, cfg_t *root);
+/* rules.c: the parsed trees (one per file) into ctx->b, every value and rule checked. */
+int conf_walk(struct parse_ctx *ctx, cfg_t *const *roots);
 
 #endif

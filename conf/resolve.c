@@ -44,11 +44,16 @@ find_section(const struct conf *c, uint32_t index_off, uint32_t n, const char *k
 										     : UINT32_MAX;
 }
 
+/* `file` and `line` set the list: "line N" in the main file, "FILE:LINE" in a drop-in. */
 static void
-exempt(struct plan *p, const char *what, const char *name, const char *list, uint32_t line)
+exempt(struct plan *p, const struct conf *c, const char *what, const char *name, const char *list,
+       uint32_t file, uint32_t line)
 {
 	p->verdict = PLAN_EXEMPT;
-	if (line)
+	if (line && file)
+		(void)xsnprintf(p->why, sizeof(p->why), "%s '%.*s' is in %s (%s:%u)", what,
+				CONF_MAX_NAME, name, list, conf_file(c, file), line);
+	else if (line)
 		(void)xsnprintf(p->why, sizeof(p->why), "%s '%.*s' is in %s (line %u)", what,
 				CONF_MAX_NAME, name, list, line);
 	else
@@ -81,21 +86,22 @@ conf_resolve(const struct conf *c, const struct identity *id, const char *host, 
 	 * whole kind of login alone (cron jobs, the systemd user manager), whoever logs in.
 	 */
 	if (id->service && conf_service_exempt(c, id->service)) {
-		exempt(ret, "service", id->service, "exempt_services", h->exempt_services_line);
+		exempt(ret, c, "service", id->service, "exempt_services", h->exempt_services_file,
+		       h->exempt_services_line);
 		return 0;
 	}
 	if (find_str(c, h->exempt_users_off, h->n_exempt_users, name) ||
 	    find_str(c, h->exempt_users_off, h->n_exempt_users, uidname)) {
 		bool by_name = find_str(c, h->exempt_users_off, h->n_exempt_users, name);
 
-		exempt(ret, "user", by_name ? id->name : uidname, "exempt_users",
-		       h->exempt_users_line);
+		exempt(ret, c, "user", by_name ? id->name : uidname, "exempt_users",
+		       h->exempt_users_file, h->exempt_users_line);
 		return 0;
 	}
 	for (size_t i = 0; i < id->ngroups; i++)
 		if (find_str(c, h->exempt_groups_off, h->n_exempt_groups, id->group_names[i])) {
-			exempt(ret, "group", id->group_names[i], "exempt_groups",
-			       h->exempt_groups_line);
+			exempt(ret, c, "group", id->group_names[i], "exempt_groups",
+			       h->exempt_groups_file, h->exempt_groups_line);
 			return 0;
 		}
 
@@ -117,6 +123,8 @@ conf_resolve(const struct conf *c, const struct identity *id, const char *host, 
 	ret->rule_kind = (enum conf_rule_kind)pol->kind;
 	ret->rule_title = pol->kind == CONF_RULE_TOP ? NULL : conf_str(c, pol->title);
 	ret->rule_line = pol->line;
+	ret->rule_file = conf_file(c, pol->file);
+	ret->rule_index = best == UINT32_MAX ? 0 : best;
 	ret->verdict = pol->isolate ? PLAN_ISOLATE : PLAN_DISABLED;
 	ret->namespaces = pol->namespaces;
 	ret->on_error = (enum conf_on_error)pol->on_error;

@@ -4,6 +4,10 @@
  * here, after the parse, so that one run reports every problem with its line (a libconfuse
  * validation callback that fails would stop the parse at the first).  Sections inherit
  * every option they do not set from the top level.
+ *
+ * A configuration is a main file and its drop-ins, each parsed into a tree of its own.  The
+ * top level is all of them together, each top-level option set in one file at most; sections
+ * come from every file, main file first, and one name has one section in all of them.
  */
 #include <string.h>
 
@@ -21,6 +25,32 @@ static const struct conf_policy builtin_defaults = {
 	.kill_timeout = 2,
 };
 
+/* Read file i from now on: lines and problems refer to it. */
+static void
+use_file(struct parse_ctx *ctx, unsigned i)
+{
+	ctx->file = i;
+	(void)conf_diags_file(ctx->diags, ctx->files[i].name); /* on failure, counted as lost */
+}
+
+static struct conf_src
+src_here(struct parse_ctx *ctx, unsigned line)
+{
+	return (struct conf_src){.file = ctx->file, .line = line};
+}
+
+/* The line where `sec` sets option `name`: for `private`, the first such section's. */
+static unsigned
+set_at(struct parse_ctx *ctx, cfg_t *sec, const char *name)
+{
+	cfg_t *p;
+
+	if (strcmp(name, "private") != 0)
+		return opt_line(ctx, sec, name);
+	p = cfg_getnsec(sec, name, 0);
+	return cfg_getstr(p, TITLE) ? opt_line(ctx, p, TITLE) : (unsigned)p->line;
+}
+
 static int
 read_private(struct parse_ctx *ctx, cfg_t *psec, struct conf_priv *out)
 {
@@ -31,7 +61,7 @@ read_private(struct parse_ctx *ctx, cfg_t *psec, struct conf_priv *out)
 	mode_t mode = 01777;
 	int64_t off;
 
-	*out = (struct conf_priv){.line = line, .mode = mode};
+	*out = (struct conf_priv){.line = line, .mode = mode, .file = ctx->file};
 	/* lex.c gives every section a title, the empty mark where the file has none. */
 	if (!path || strcmp(path, CONF_EMPTY_MARK) == 0) {
 		conf_diag_add(ctx->diags, line,
@@ -141,12 +171,8 @@ parse_nested(const char *s, int *ret, char *err, size_t errlen)
  * or its own private directories without 'mount', get here.
  */
 static void
-check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, unsigned line,
-	   const char *what)
+check_rule(struct parse_ctx *ctx, const struct conf_policy *p, unsigned line, const char *what)
 {
-	/* No private directory at all: no array either, and NULL + 0 is undefined (UBSan). */
-	const struct conf_priv *privs = ctx->b.priv ? ctx->b.priv + p->priv_first : NULL;
-
 	if (!p->isolate)
 		return;
 	if (p->namespaces == 0)
@@ -162,7 +188,16 @@ check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, u
 	if (p->priv_count && !(p->namespaces & CONF_NS_MOUNT))
 		conf_diag_add(ctx->diags, line,
 			      "%s: private directories need the 'mount' namespace", what);
-	if (!own_privs)
+}
+
+/* The rule's own private directories, reported in the file that lists them (the current one). */
+static void
+check_privs(struct parse_ctx *ctx, const struct conf_policy *p, const char *what)
+{
+	/* No private directory at all: no array either, and NULL + 0 is undefined (UBSan). */
+	const struct conf_priv *privs = ctx->b.priv ? ctx->b.priv + p->priv_first : NULL;
+
+	if (!p->isolate || !privs)
 		return;
 	/* At the first one too many: the rule's own line may be far above it. */
 	if (p->priv_count > CONF_MAX_PRIVATE)
@@ -201,25 +236,36 @@ check_rule(struct parse_ctx *ctx, const struct conf_policy *p, bool own_privs, u
  * session record) is what the session gets.
  */
 static void
-drop_moot(cfg_t *sec, struct conf_policy *p)
+drop_moot(cfg_t *sec, struct conf_policy *p, struct conf_src *src)
 {
 	if (p->kind == CONF_RULE_TOP)
 		return;
-	if (!is_set(sec, "hostname") && !(p->namespaces & CONF_NS_UTS))
+	if (!is_set(sec, "hostname") && !(p->namespaces & CONF_NS_UTS)) {
 		p->hostname = 0;
-	if (!is_set(sec, "private") && !(p->namespaces & CONF_NS_MOUNT))
+		src[CONF_OPT_HOSTNAME] = (struct conf_src){0};
+	}
+	if (!is_set(sec, "private") && !(p->namespaces & CONF_NS_MOUNT)) {
 		p->priv_first = p->priv_count = 0;
+		src[CONF_OPT_PRIVATE] = (struct conf_src){0};
+	}
 }
 
+/*
+ * The values `sec` sets itself, over what `out` holds (the top level's, for a section), and
+ * where each was set (`src`).  Checks of the rule as a whole are the caller's: the top level
+ * is complete only once every file is read.
+ */
 static int
-read_rule(struct parse_ctx *ctx, cfg_t *sec, struct conf_policy *out, unsigned line,
-	  const char *what)
+read_values(struct parse_ctx *ctx, cfg_t *sec, struct conf_policy *out, struct conf_src *src)
 {
 	unsigned n = cfg_size(sec, "private");
 	char err[300];
 	uint64_t v;
 	int64_t off;
 
+	for (int o = 0; o < CONF_OPT_N; o++)
+		if (is_set(sec, conf_opt_name((enum conf_opt)o)))
+			src[o] = src_here(ctx, set_at(ctx, sec, conf_opt_name((enum conf_opt)o)));
 	if (is_set(sec, "isolate"))
 		out->isolate = cfg_getbool(sec, "isolate") ? 1 : 0;
 	if (is_set(sec, "namespaces"))
@@ -258,18 +304,17 @@ read_rule(struct parse_ctx *ctx, cfg_t *sec, struct conf_policy *out, unsigned l
 			if (r < 0 || (off = conf_builder_priv(&ctx->b, &p)) < 0)
 				return r < 0 ? r : (int)off;
 		}
-		if (line == 0)
-			line = ctx->b.priv[out->priv_first].line;
 	}
-	drop_moot(sec, out);
-	check_rule(ctx, out, n > 0 || out->kind == CONF_RULE_TOP, line, what);
 	return 0;
 }
 
-/* A name and its line, sorted to find the same name given twice (titles, exempt lists). */
+/*
+ * A name and where it was given, sorted to find the same name given twice (titles, exempt
+ * lists): by name, then in the order the files and lines were read.
+ */
 struct title {
 	const char *s;
-	unsigned line;
+	unsigned file, line;
 };
 
 static int
@@ -278,6 +323,8 @@ cmp_title(const void *a, const void *b)
 	const struct title *x = a, *y = b;
 	int r = strcmp(x->s, y->s);
 
+	if (r == 0)
+		r = (x->file > y->file) - (x->file < y->file);
 	return r ? r : (x->line > y->line) - (x->line < y->line);
 }
 
@@ -292,7 +339,13 @@ report_twice(struct parse_ctx *ctx, struct title *t, size_t n, const char *what,
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(t[i - 1].s, t[i].s) != 0)
 			continue;
-		if (section)
+		use_file(ctx, t[i].file);
+		if (section && t[i - 1].file != t[i].file)
+			conf_diag_add(ctx->diags, t[i].line,
+				      "duplicate %s section '%s' (first at %s:%u); a name may have "
+				      "one section in all the files",
+				      what, t[i].s, ctx->files[t[i - 1].file].name, t[i - 1].line);
+		else if (section)
 			conf_diag_add(ctx->diags, t[i].line,
 				      "duplicate %s section '%s' (first at line %u)", what, t[i].s,
 				      t[i - 1].line);
@@ -348,73 +401,161 @@ read_exempt(struct parse_ctx *ctx, cfg_t *root, enum conf_exempt_list list)
 		else if ((r = conf_builder_exempt(&ctx->b, list, s)) < 0)
 			return r;
 		else
-			seen[nseen++] = (struct title){s, line};
+			seen[nseen++] = (struct title){s, ctx->file, line};
 	}
 	report_twice(ctx, seen, nseen, name, false);
 	ctx->b.exempt_line[list] = opt_line(ctx, root, name);
+	ctx->b.exempt_file[list] = ctx->file;
 	return 0;
 }
 
-/* All `user` or all `group` sections, in file order, each inheriting from the top level. */
+/* One `user` or `group` section, inheriting from the top level. */
 static int
-read_sections(struct parse_ctx *ctx, cfg_t *root, const char *kind, const struct conf_policy *top)
+read_section(struct parse_ctx *ctx, cfg_t *sec, const char *kind, const struct conf_policy *top,
+	     const struct conf_src *top_src, struct title *titles, size_t *nt)
 {
-	unsigned n = cfg_size(root, kind);
-	_cleanup_free_ struct title *titles = calloc(n ? n : 1, sizeof(*titles));
-	size_t nt = 0;
+	const char *title = cfg_getstr(sec, TITLE);
+	unsigned line = title ? opt_line(ctx, sec, TITLE) : (unsigned)sec->line;
+	struct conf_policy p = *top;
+	struct conf_src src[CONF_OPT_N];
+	char what[CONF_MAX_NAME + 64], err[300];
+	int64_t off;
+	int r;
 
-	if (!titles)
+	memcpy(src, top_src, sizeof(src));
+	p.kind = strcmp(kind, "user") == 0 ? CONF_RULE_USER : CONF_RULE_GROUP;
+	p.line = line;
+	p.file = ctx->file;
+	/* lex.c gives every section a title, the empty mark where the file has none. */
+	if (!title || strcmp(title, CONF_EMPTY_MARK) == 0) {
+		conf_diag_add(ctx->diags, line, "%s section without a name (%s \"NAME\" { })", kind,
+			      kind);
+		title = "";
+	} else if (conf_check_name(title, p.kind == CONF_RULE_USER, err, sizeof(err)) < 0) {
+		conf_diag_add(ctx->diags, line, "%s section: %s", kind, err);
+	} else {
+		titles[(*nt)++] = (struct title){title, ctx->file, line};
+	}
+	if ((off = conf_builder_str(&ctx->b, title)) < 0)
+		return (int)off;
+	p.title = (uint32_t)off;
+	(void)xsnprintf(what, sizeof(what), "%s '%.*s'", kind, CONF_MAX_NAME, title);
+	if ((r = read_values(ctx, sec, &p, src)) < 0)
+		return r;
+	drop_moot(sec, &p, src);
+	check_rule(ctx, &p, line, what);
+	if (is_set(sec, "private"))
+		check_privs(ctx, &p, what);
+	return (off = conf_builder_policy(&ctx->b, &p, src)) < 0 ? (int)off : 0;
+}
+
+/* All `user` or all `group` sections, file after file, each in file order. */
+static int
+read_sections(struct parse_ctx *ctx, cfg_t *const *roots, const char *kind,
+	      const struct conf_policy *top, const struct conf_src *top_src)
+{
+	_cleanup_free_ struct title *titles = NULL;
+	size_t n = 0, nt = 0;
+	int r;
+
+	for (size_t f = 0; f < ctx->nfiles; f++)
+		n += cfg_size(roots[f], kind);
+	if (!(titles = calloc(n ? n : 1, sizeof(*titles))))
 		return -ENOMEM;
-	for (unsigned i = 0; i < n; i++) {
-		cfg_t *sec = cfg_getnsec(root, kind, i);
-		const char *title = cfg_getstr(sec, TITLE);
-		unsigned line = title ? opt_line(ctx, sec, TITLE) : (unsigned)sec->line;
-		struct conf_policy p = *top;
-		char what[CONF_MAX_NAME + 64], err[300];
-		int64_t off;
-		int r;
-
-		p.kind = strcmp(kind, "user") == 0 ? CONF_RULE_USER : CONF_RULE_GROUP;
-		p.line = line;
-		/* lex.c gives every section a title, the empty mark where the file has none. */
-		if (!title || strcmp(title, CONF_EMPTY_MARK) == 0) {
-			conf_diag_add(ctx->diags, line,
-				      "%s section without a name (%s \"NAME\" { })", kind, kind);
-			title = "";
-		} else if (conf_check_name(title, p.kind == CONF_RULE_USER, err, sizeof(err)) < 0) {
-			conf_diag_add(ctx->diags, line, "%s section: %s", kind, err);
-		} else {
-			titles[nt++] = (struct title){title, line};
-		}
-		if ((off = conf_builder_str(&ctx->b, title)) < 0)
-			return (int)off;
-		p.title = (uint32_t)off;
-		(void)xsnprintf(what, sizeof(what), "%s '%.*s'", kind, CONF_MAX_NAME, title);
-		if ((r = read_rule(ctx, sec, &p, line, what)) < 0 ||
-		    (off = conf_builder_policy(&ctx->b, &p)) < 0)
-			return r < 0 ? r : (int)off;
+	for (size_t f = 0; f < ctx->nfiles; f++) {
+		use_file(ctx, (unsigned)f);
+		for (unsigned i = 0; i < cfg_size(roots[f], kind); i++)
+			if ((r = read_section(ctx, cfg_getnsec(roots[f], kind, i), kind, top,
+					      top_src, titles, &nt)) < 0)
+				return r;
 	}
 	report_twice(ctx, titles, nt, kind, true);
 	return 0;
 }
 
-int
-conf_walk(struct parse_ctx *ctx, cfg_t *root)
+/* The first file that sets top-level option `name`, or -1. */
+static int
+first_set(struct parse_ctx *ctx, cfg_t *const *roots, const char *name)
 {
-	struct conf_policy top = builtin_defaults;
+	for (size_t f = 0; f < ctx->nfiles; f++)
+		if (is_set(roots[f], name))
+			return (int)f;
+	return -1;
+}
+
+/*
+ * Each top-level option in one file at most: two files that both set it would leave which
+ * one wins to the order of their names, and a drop-in that quietly undoes what the main file
+ * says is what drop-ins must not make easy.
+ */
+static void
+check_set_once(struct parse_ctx *ctx, cfg_t *const *roots, const char *name)
+{
+	int first = first_set(ctx, roots, name);
+	unsigned first_line;
+
+	if (first < 0)
+		return;
+	use_file(ctx, (unsigned)first);
+	first_line = set_at(ctx, roots[first], name);
+	for (size_t f = (size_t)first + 1; f < ctx->nfiles; f++) {
+		if (!is_set(roots[f], name))
+			continue;
+		use_file(ctx, (unsigned)f);
+		conf_diag_add(ctx->diags, set_at(ctx, roots[f], name),
+			      "'%s' is already set at %s:%u; set each top-level option in one file "
+			      "only",
+			      name, ctx->files[first].name, first_line);
+	}
+}
+
+/* The top level: every file's top-level options together, then checked as one rule. */
+static int
+read_top(struct parse_ctx *ctx, cfg_t *const *roots, struct conf_policy *top, struct conf_src *src)
+{
+	const struct conf_src *at;
 	int64_t off;
 	int r;
 
-	if ((r = read_rule(ctx, root, &top, opt_line(ctx, root, "namespaces"), "top level")) < 0 ||
-	    (off = conf_builder_policy(&ctx->b, &top)) < 0)
-		return r < 0 ? r : (int)off;
-	for (int l = 0; l < CONF_EXEMPT_N; l++)
-		if ((r = read_exempt(ctx, root, (enum conf_exempt_list)l)) < 0)
+	for (cfg_opt_t *o = roots[0]->opts; o->name; o++)
+		if (strcmp(o->name, "user") != 0 && strcmp(o->name, "group") != 0)
+			check_set_once(ctx, roots, o->name);
+	for (size_t f = 0; f < ctx->nfiles; f++) {
+		use_file(ctx, (unsigned)f);
+		if ((r = read_values(ctx, roots[f], top, src)) < 0)
 			return r;
-	if ((r = read_sections(ctx, root, "user", &top)) < 0)
+	}
+	/* At the namespaces, else at the private directories that need them. */
+	at = src[CONF_OPT_NAMESPACES].line || !src[CONF_OPT_PRIVATE].line
+		     ? &src[CONF_OPT_NAMESPACES]
+		     : &src[CONF_OPT_PRIVATE];
+	use_file(ctx, at->file);
+	check_rule(ctx, top, at->line, "top level");
+	use_file(ctx, src[CONF_OPT_PRIVATE].file);
+	check_privs(ctx, top, "top level");
+	return (off = conf_builder_policy(&ctx->b, top, src)) < 0 ? (int)off : 0;
+}
+
+int
+conf_walk(struct parse_ctx *ctx, cfg_t *const *roots)
+{
+	struct conf_policy top = builtin_defaults;
+	struct conf_src src[CONF_OPT_N] = {{0}};
+	int r;
+
+	if ((r = read_top(ctx, roots, &top, src)) < 0)
+		return r;
+	for (int l = 0; l < CONF_EXEMPT_N; l++) {
+		int f = first_set(ctx, roots, exempt_names[l]);
+
+		use_file(ctx, f < 0 ? 0 : (unsigned)f);
+		if ((r = read_exempt(ctx, roots[ctx->file], (enum conf_exempt_list)l)) < 0)
+			return r;
+	}
+	if ((r = read_sections(ctx, roots, "user", &top, src)) < 0)
 		return r;
 	ctx->b.n_users = ctx->b.npol - 1;
-	if ((r = read_sections(ctx, root, "group", &top)) < 0)
+	if ((r = read_sections(ctx, roots, "group", &top, src)) < 0)
 		return r;
 	ctx->b.n_groups = ctx->b.npol - 1 - ctx->b.n_users;
 	return 0;

@@ -26,7 +26,9 @@ conf_builder_free(struct conf_builder *b)
 {
 	free(b->strings);
 	free(b->pol);
+	free(b->src);
 	free(b->priv);
+	free(b->files);
 	for (size_t i = 0; i < CONF_EXEMPT_N; i++)
 		free(b->exempt[i]);
 	*b = (struct conf_builder){0};
@@ -57,12 +59,31 @@ conf_builder_str(struct conf_builder *b, const char *s)
 }
 
 int64_t
-conf_builder_policy(struct conf_builder *b, const struct conf_policy *p)
+conf_builder_policy(struct conf_builder *b, const struct conf_policy *p,
+		    const struct conf_src src[CONF_OPT_N])
 {
-	if (grow((void **)&b->pol, &b->polcap, b->npol, sizeof(*p)) < 0)
+	if (grow((void **)&b->pol, &b->polcap, b->npol, sizeof(*p)) < 0 ||
+	    grow((void **)&b->src, &b->srccap, b->npol, CONF_OPT_N * sizeof(*src)) < 0)
 		return -ENOMEM;
 	b->pol[b->npol] = *p;
+	memcpy(b->src + b->npol * CONF_OPT_N, src, CONF_OPT_N * sizeof(*src));
 	return (int64_t)b->npol++;
+}
+
+int
+conf_builder_file(struct conf_builder *b, const char *name)
+{
+	int64_t off = conf_builder_str(b, name);
+	uint32_t *v;
+
+	if (off < 0)
+		return (int)off;
+	v = reallocarray(b->files, b->n_files + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v[b->n_files++] = (uint32_t)off;
+	b->files = v;
+	return 0;
 }
 
 int64_t
@@ -151,7 +172,13 @@ conf_builder_finish(struct conf_builder *b, struct conf **ret)
 	h.exempt_users_line = b->exempt_line[CONF_EXEMPT_USERS];
 	h.exempt_groups_line = b->exempt_line[CONF_EXEMPT_GROUPS];
 	h.exempt_services_line = b->exempt_line[CONF_EXEMPT_SERVICES];
+	h.exempt_users_file = b->exempt_file[CONF_EXEMPT_USERS];
+	h.exempt_groups_file = b->exempt_file[CONF_EXEMPT_GROUPS];
+	h.exempt_services_file = b->exempt_file[CONF_EXEMPT_SERVICES];
+	h.n_files = (uint32_t)b->n_files;
 	h.policies_off = place(&total, b->npol * sizeof(*b->pol));
+	h.srcs_off = place(&total, b->npol * CONF_OPT_N * sizeof(*b->src));
+	h.files_off = place(&total, b->n_files * sizeof(uint32_t));
 	h.privs_off = place(&total, b->npriv * sizeof(*b->priv));
 	h.user_index_off = place(&total, b->n_users * sizeof(uint32_t));
 	h.group_index_off = place(&total, b->n_groups * sizeof(uint32_t));
@@ -172,8 +199,12 @@ conf_builder_finish(struct conf_builder *b, struct conf **ret)
 		return -ENOMEM;
 	}
 	memcpy(base, &h, sizeof(h));
-	if (b->npol)
+	if (b->npol) {
 		memcpy(base + h.policies_off, b->pol, b->npol * sizeof(*b->pol));
+		memcpy(base + h.srcs_off, b->src, b->npol * CONF_OPT_N * sizeof(*b->src));
+	}
+	if (b->n_files)
+		memcpy(base + h.files_off, b->files, b->n_files * sizeof(uint32_t));
 	if (b->npriv)
 		memcpy(base + h.privs_off, b->priv, b->npriv * sizeof(*b->priv));
 	memcpy(base + h.strings_off, b->strings, b->slen);

@@ -138,10 +138,12 @@ load_config(const char *path, int run)
 	}
 	/* An unreadable or invalid file says nothing we could trust, on_error included. */
 	for (size_t i = 0; i < d.n && i < 3 && n < sizeof(msg); i++) {
-		int w = d.v[i].line ? snprintf(msg + n, sizeof(msg) - n, "%s%s:%u: %s",
-					       i ? "; " : "", path, d.v[i].line, d.v[i].msg)
-				    : snprintf(msg + n, sizeof(msg) - n, "%s%s: %s", i ? "; " : "",
-					       path, d.v[i].msg);
+		char one[sizeof(msg)];
+		int w;
+
+		/* "FILE:LINE: message": the file may be one of the drop-ins. */
+		(void)conf_diag_format(&d, i, one, sizeof(one));
+		w = snprintf(msg + n, sizeof(msg) - n, "%s%s", i ? "; " : "", one);
 		if (w > 0)
 			n += (size_t)w;
 	}

@@ -6,69 +6,113 @@
 #include "../common/identity.h"
 #include "../common/paths.h"
 #include "../conf/conf.h"
+#include "../conf/set.h"
 #include "../conf/values.h"
 #include "tool.h"
 
-static const struct option conf_options[] = {
-	{"config", required_argument, NULL, 'c'},
-	{"service", required_argument, NULL, 's'},
-	{"help", no_argument, NULL, 'h'},
-	{0},
+/* What check and explain were asked (nsisolate(8)). */
+struct conf_args {
+	const char *conf;    /* -c: the main file */
+	const char *dir;     /* -D: its drop-ins from here instead */
+	const char *dropin;  /* -d: one more drop-in, as if installed */
+	const char *name;    /* -n: under this name */
+	const char *service; /* -s (explain) */
+	bool strict;	     /* --strict (check): warnings fail */
 };
 
+enum { OPT_STRICT = 0x100 };
+
+static const struct option conf_options[] = {
+	{"config", required_argument, NULL, 'c'},  {"drop-in-dir", required_argument, NULL, 'D'},
+	{"drop-in", required_argument, NULL, 'd'}, {"name", required_argument, NULL, 'n'},
+	{"service", required_argument, NULL, 's'}, {"strict", no_argument, NULL, OPT_STRICT},
+	{"help", no_argument, NULL, 'h'},	   {0},
+};
+
+/* A name the drop-in directory would read: "NAME.conf", no '/', not hidden. */
+static bool
+dropin_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 5 && s[0] != '.' && !strchr(s, '/') && strcmp(s + n - 5, ".conf") == 0;
+}
+
 /*
- * Parse "[-c FILE]", "[-s SERVICE]" when `service` is not NULL, and exactly `max_args`
- * positional arguments.
+ * Parse the options `allowed` (getopt letters; 'S' for --strict) and exactly `max_args`
+ * positional arguments.  Returns -1 to go on, or an exit code.
  */
 static int
-parse_conf_args(int argc, char **argv, const char **conf, const char **service, char ***args,
-		int *nargs, int max_args, const char *usage)
+parse_conf_args(int argc, char **argv, const char *allowed, struct conf_args *a, char ***args,
+		int max_args, const char *usage)
 {
 	int c;
 
-	*conf = NSI_CONF_PATH;
-	if (service)
-		*service = NULL;
+	*a = (struct conf_args){.conf = NSI_CONF_PATH};
 	optind = 1;
-	while ((c = getopt_long(argc, argv, service ? "c:s:h" : "c:h", conf_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:D:d:n:s:h", conf_options, NULL)) != -1) {
+		if (c != 'h' && c != '?' && !strchr(allowed, c == OPT_STRICT ? 'S' : c))
+			c = '?';
 		switch (c) {
 		case 'c':
-			*conf = optarg;
+			a->conf = optarg;
+			break;
+		case 'D':
+			a->dir = optarg;
+			break;
+		case 'd':
+			a->dropin = optarg;
+			break;
+		case 'n':
+			a->name = optarg;
 			break;
 		case 's':
-			if (!service) {
-				usage_error("usage: nsisolate %s", usage);
-				return EXIT_USAGE;
-			}
-			*service = optarg;
+			a->service = optarg;
+			break;
+		case OPT_STRICT:
+			a->strict = true;
 			break;
 		case 'h':
 			printf("Usage: nsisolate %s\n", usage);
-			return EXIT_OK + 100;
+			return EXIT_OK;
 		default:
 			usage_error("usage: nsisolate %s", usage);
 			return EXIT_USAGE;
 		}
 	}
 	*args = argv + optind;
-	*nargs = argc - optind;
-	if (*nargs != max_args) {
+	if (argc - optind != max_args || (a->name && !a->dropin)) {
 		usage_error("usage: nsisolate %s", usage);
+		return EXIT_USAGE;
+	}
+	if (a->dropin && !a->name) {
+		const char *slash = strrchr(a->dropin, '/');
+
+		a->name = slash ? slash + 1 : a->dropin;
+	}
+	if (a->dropin && !dropin_name_ok(a->name)) {
+		usage_error("'%s' is not a drop-in's name (NAME.conf); give it with -n", a->name);
 		return EXIT_USAGE;
 	}
 	return -1;
 }
 
-/* Load and check a configuration, printing every problem.  Returns an exit code. */
+/* Load and check a configuration and its drop-ins, printing every problem.  An exit code. */
 static int
-load(const char *path, bool targets, struct conf **ret)
+load(const struct conf_args *a, bool targets, struct conf **ret)
 {
 	struct conf_diags d;
+	struct conf_set s;
 	int r;
 
-	if (conf_diags_init(&d, path) < 0)
+	if (conf_diags_init(&d, a->conf) < 0)
 		return EXIT_RUNTIME;
-	r = conf_load(path, 0, ret, &d);
+	r = conf_set_open(&s, a->conf, a->dir, 0, &d);
+	if (r == 0 && a->dropin)
+		r = conf_set_put(&s, a->name, a->dropin, 0, &d);
+	if (r == 0)
+		r = conf_set_parse(&s, ret, &d);
+	conf_set_close(&s);
 	if (r == 0 && targets && conf_check_targets(*ret, &d) < 0) {
 		conf_free(*ret);
 		*ret = NULL;
@@ -84,25 +128,41 @@ load(const char *path, bool targets, struct conf **ret)
 int
 cmd_check(int argc, char **argv)
 {
-	const char *path;
+	struct conf_args a;
 	struct conf *c = NULL;
 	char **args;
-	int n, r;
+	int r;
 
-	r = parse_conf_args(argc, argv, &path, NULL, &args, &n, 0, "check [-c FILE]");
+	r = parse_conf_args(argc, argv, "cDdnS", &a, &args, 0,
+			    "check [-c FILE] [-D DIR] [-d FILE [-n NAME]] [--strict]");
 	if (r >= 0)
-		return r == EXIT_OK + 100 ? EXIT_OK : r;
-	r = load(path, true, &c);
+		return r;
+	r = load(&a, true, &c);
 	if (r == EXIT_OK)
-		printf("%s: ok\n", path);
+		for (size_t i = 0; i < conf_n_files(c); i++)
+			printf("%s: ok\n", conf_file_name(c, i));
 	conf_free(c);
 	return r;
 }
 
-static void
-print_private(const struct plan_private *p, uid_t uid)
+/* " (line N)", " (FILE:LINE)": where something was set. */
+static const char *
+at(const struct conf *c, uint32_t file, unsigned line, char *buf, size_t size)
 {
-	char esc[NAME_MAX + 1] = "?";
+	const struct conf_origin o = {file, line};
+	char where[PATH_MAX + 32];
+
+	conf_origin_format(c, &o, where, sizeof(where));
+	(void)xsnprintf(buf, size, " (%s)", where);
+	return buf;
+}
+
+static void
+print_private(const struct conf *c, const struct plan *plan, const struct plan_private *p,
+	      uid_t uid)
+{
+	char esc[NAME_MAX + 1] = "?", where[PATH_MAX + 40];
+	struct conf_origin o = {0};
 
 	printf("  %-12s %-10s ", p->path, conf_private_type_name(p->type));
 	switch (p->type) {
@@ -120,8 +180,24 @@ print_private(const struct plan_private *p, uid_t uid)
 		printf("kept on disk in %s/%u/%s", NSI_STATE_DIR, (unsigned)uid, esc);
 		break;
 	}
-	printf(", mode %04o, nosuid,nodev%s (line %u)\n", (unsigned)p->mode,
-	       p->noexec ? ",noexec" : "", p->line);
+	/* A rule's private directories are all in one file: its own, or the top level's. */
+	(void)conf_value_origin(c, plan, "private", &o);
+	printf(", mode %04o, nosuid,nodev%s%s\n", (unsigned)p->mode, p->noexec ? ",noexec" : "",
+	       at(c, o.file, p->line, where, sizeof(where)));
+}
+
+static void
+print_files(const struct conf *c)
+{
+	size_t n = conf_n_files(c);
+
+	printf("config:       %s\n", conf_file_name(c, 0));
+	if (n < 2)
+		return;
+	printf("drop-ins:    ");
+	for (size_t i = 1; i < n; i++)
+		printf(" %s", conf_file_name(c, i));
+	printf("\n");
 }
 
 static void
@@ -141,6 +217,8 @@ print_user(const struct user_info *u)
 static void
 print_services(const struct conf *c, const char *service)
 {
+	char where[PATH_MAX + 40];
+	struct conf_origin o;
 	unsigned line;
 	size_t n = conf_exempt_services(c, &line);
 
@@ -153,16 +231,38 @@ print_services(const struct conf *c, const char *service)
 	printf("exempt services:");
 	for (size_t i = 0; i < n; i++)
 		printf("%s %s", i ? "," : "", conf_exempt_service(c, i));
+	(void)conf_value_origin(c, NULL, "exempt_services", &o);
 	if (n)
-		printf(" (line %u)\n", line);
+		printf("%s\n", at(c, o.file, o.line, where, sizeof(where)));
 	else
 		printf(" none\n");
 }
 
+/* Where each of the rule's values comes from: its section, the top level, or the default. */
 static void
-print_plan(const struct plan *p, const struct user_info *u, const char *host)
+print_origins(const struct conf *c, const struct plan *p)
 {
-	char ns[64];
+	static const char *const options[] = {
+		"isolate", "namespaces", "hostname",	 "on_error",
+		"nested",  "linger",	 "kill_timeout", "private",
+	};
+	char where[PATH_MAX + 32];
+	struct conf_origin o;
+
+	printf("set at:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+		if (conf_value_origin(c, p, options[i], &o) < 0)
+			continue;
+		conf_origin_format(c, &o, where, sizeof(where));
+		printf("  %-13s %s\n", options[i], where);
+	}
+}
+
+static void
+print_plan(const struct conf *c, const struct plan *p, const struct user_info *u, const char *host)
+{
+	char ns[64], where[PATH_MAX + 40];
+	struct conf_origin o;
 
 	if (p->verdict == PLAN_EXEMPT) {
 		printf("rule:         exempt: %s\n", p->why);
@@ -171,12 +271,13 @@ print_plan(const struct plan *p, const struct user_info *u, const char *host)
 	}
 	if (p->rule_kind == CONF_RULE_TOP)
 		printf("rule:         top level (no user or group section matches)\n");
-	else
-		printf("rule:         %s \"%s\" (line %u)\n",
+	else if (conf_value_origin(c, p, "rule", &o) == 0)
+		printf("rule:         %s \"%s\"%s\n",
 		       p->rule_kind == CONF_RULE_USER ? "user" : "group", p->rule_title,
-		       p->rule_line);
+		       at(c, o.file, o.line, where, sizeof(where)));
 	if (p->verdict == PLAN_DISABLED) {
 		printf("result:       left alone (PAM_IGNORE): isolate = false\n");
+		print_origins(c, p);
 		return;
 	}
 	conf_ns_format(p->namespaces, ns, sizeof(ns));
@@ -192,7 +293,8 @@ print_plan(const struct plan *p, const struct user_info *u, const char *host)
 	printf("kill_timeout: %u s\n", p->kill_timeout);
 	printf("private:     %s\n", p->n_private ? "" : " none");
 	for (size_t i = 0; i < p->n_private; i++)
-		print_private(&p->private[i], u -> uid);
+		print_private(c, p, &p->private[i], u -> uid);
+	print_origins(c, p);
 }
 
 int
@@ -200,16 +302,16 @@ cmd_explain(int argc, char **argv)
 {
 	struct user_info u = {0};
 	struct conf *c = NULL;
+	struct conf_args a;
 	struct plan plan;
 	char host[256], err[300];
-	const char *path, *service;
 	char **args;
-	int n, r;
+	int r;
 
-	r = parse_conf_args(argc, argv, &path, &service, &args, &n, 1,
-			    "explain USER [-s SERVICE] [-c FILE]");
+	r = parse_conf_args(argc, argv, "cDs", &a, &args, 1,
+			    "explain USER [-s SERVICE] [-c FILE] [-D DIR]");
 	if (r >= 0)
-		return r == EXIT_OK + 100 ? EXIT_OK : r;
+		return r;
 	r = user_info_lookup(args[0], &u);
 	if (r == -ENOENT) {
 		fprintf(stderr, "nsisolate: no such user '%s'\n", args[0]);
@@ -219,7 +321,7 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "nsisolate: cannot look up user '%s': %s\n", args[0], strerror(-r));
 		return EXIT_RUNTIME;
 	}
-	r = load(path, false, &c);
+	r = load(&a, false, &c);
 	if (r != EXIT_OK)
 		goto out;
 	host_short_name(host, sizeof(host));
@@ -230,19 +332,19 @@ cmd_explain(int argc, char **argv)
 			.gid = u.gid,
 			.ngroups = u.ngroups,
 			.group_names = (const char *const *)u.groups,
-			.service = service,
+			.service = a.service,
 		};
 
 		if (conf_resolve(c, &id, host, &plan, err, sizeof(err)) < 0) {
-			fprintf(stderr, "nsisolate: %s: %s\n", path, err);
+			fprintf(stderr, "nsisolate: %s: %s\n", a.conf, err);
 			r = EXIT_NO;
 			goto out;
 		}
 	}
-	printf("config:       %s\n", path);
+	print_files(c);
 	print_user(&u);
-	print_services(c, service);
-	print_plan(&plan, &u, host);
+	print_services(c, a.service);
+	print_plan(c, &plan, &u, host);
 out:
 	conf_free(c);
 	user_info_free(&u);
