@@ -8,6 +8,7 @@
 #include "../conf/conf.h"
 #include "../conf/set.h"
 #include "../conf/values.h"
+#include "doctor.h"
 #include "tool.h"
 
 /* What check and explain were asked (nsisolate(8)). */
@@ -17,16 +18,23 @@ struct conf_args {
 	const char *dropin;  /* -d: one more drop-in, as if installed */
 	const char *name;    /* -n: under this name */
 	const char *service; /* -s (explain) */
-	bool strict;	     /* --strict (check): warnings fail */
+	bool conf_given;     /* -c: about that file, no doctor unless asked */
+	bool doctor;	     /* --doctor (check) */
+	bool strict;	     /* --strict (check): the doctor's warnings fail */
 };
 
-enum { OPT_STRICT = 0x100 };
+enum { OPT_STRICT = 0x100, OPT_DOCTOR };
 
 static const struct option conf_options[] = {
-	{"config", required_argument, NULL, 'c'},  {"drop-in-dir", required_argument, NULL, 'D'},
-	{"drop-in", required_argument, NULL, 'd'}, {"name", required_argument, NULL, 'n'},
-	{"service", required_argument, NULL, 's'}, {"strict", no_argument, NULL, OPT_STRICT},
-	{"help", no_argument, NULL, 'h'},	   {0},
+	{"config", required_argument, NULL, 'c'},
+	{"drop-in-dir", required_argument, NULL, 'D'},
+	{"drop-in", required_argument, NULL, 'd'},
+	{"name", required_argument, NULL, 'n'},
+	{"service", required_argument, NULL, 's'},
+	{"strict", no_argument, NULL, OPT_STRICT},
+	{"doctor", no_argument, NULL, OPT_DOCTOR},
+	{"help", no_argument, NULL, 'h'},
+	{0},
 };
 
 /* A name the drop-in directory would read: "NAME.conf", no '/', not hidden. */
@@ -39,7 +47,7 @@ dropin_name_ok(const char *s)
 }
 
 /*
- * Parse the options `allowed` (getopt letters; 'S' for --strict) and exactly `max_args`
+ * Parse the options `allowed` (getopt letters; 'S' --strict, 'P' --doctor) and exactly `max_args`
  * positional arguments.  Returns -1 to go on, or an exit code.
  */
 static int
@@ -51,11 +59,15 @@ parse_conf_args(int argc, char **argv, const char *allowed, struct conf_args *a,
 	*a = (struct conf_args){.conf = NSI_CONF_PATH};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:D:d:n:s:h", conf_options, NULL)) != -1) {
-		if (c != 'h' && c != '?' && !strchr(allowed, c == OPT_STRICT ? 'S' : c))
+		if (c != 'h' && c != '?' &&
+		    !strchr(allowed, c == OPT_STRICT   ? 'S'
+				     : c == OPT_DOCTOR ? 'P'
+						       : c))
 			c = '?';
 		switch (c) {
 		case 'c':
 			a->conf = optarg;
+			a->conf_given = true;
 			break;
 		case 'D':
 			a->dir = optarg;
@@ -71,6 +83,9 @@ parse_conf_args(int argc, char **argv, const char *allowed, struct conf_args *a,
 			break;
 		case OPT_STRICT:
 			a->strict = true;
+			break;
+		case OPT_DOCTOR:
+			a->doctor = true;
 			break;
 		case 'h':
 			printf("Usage: nsisolate %s\n", usage);
@@ -133,14 +148,33 @@ cmd_check(int argc, char **argv)
 	char **args;
 	int r;
 
-	r = parse_conf_args(argc, argv, "cDdnS", &a, &args, 0,
-			    "check [-c FILE] [-D DIR] [-d FILE [-n NAME]] [--strict]");
+	r = parse_conf_args(argc, argv, "cDdnSP", &a, &args, 0,
+			    "check [-c FILE] [-D DIR] [-d FILE [-n NAME]] [--doctor] [--strict]");
 	if (r >= 0)
 		return r;
 	r = load(&a, true, &c);
 	if (r == EXIT_OK)
 		for (size_t i = 0; i < conf_n_files(c); i++)
 			printf("%s: ok\n", conf_file_name(c, i));
+	/* The installed configuration's check is about the host too; a file's, about it. */
+	if (a.doctor || a.strict || (!a.conf_given && !a.dir && !a.dropin)) {
+		struct doctor d = {
+			.root = "",
+			.selinux = access("/sys/fs/selinux/enforce", F_OK) == 0,
+			.conf = c,
+			.out = stdout,
+			.warn = stderr,
+		};
+
+		fflush(stdout);
+		if (doctor_pam(&d) < 0) {
+			fprintf(stderr, "nsisolate: cannot read the PAM services: out of memory\n");
+			r = EXIT_RUNTIME;
+		}
+		doctor_host(&d);
+		if (a.strict && d.warnings > 0 && r == EXIT_OK)
+			r = EXIT_NO;
+	}
 	conf_free(c);
 	return r;
 }
