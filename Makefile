@@ -175,7 +175,7 @@ check-pam: $(PROGRAMS) $(PAM_TESTS)
 	@sh tests/pam/symbols.sh $(MODULE)
 	@NSI_LABEL=pam NSI_BUILD=$(abspath $(BUILD)) sh tests/run-unit.sh $(PAM_TESTS)
 
-E2E_SUITES := $(sort $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
+E2E_SUITES := $(sort $(wildcard tests/e2e/*.sh))
 check-e2e: $(PROGRAMS)
 	@BUILD=$(abspath $(BUILD)) sh tests/run-suites.sh e2e $(E2E_SUITES)
 

@@ -7,10 +7,10 @@
 #   make && bash bench/ssh-latency.sh [N]          (N >= 30, default 40)
 #
 # The configuration is the shipped default (conf/nsisolate.conf).  Uses the e2e test
-# library and the sshd lab (tests/e2e/lib.sh, tests/e2e/sshd-lab.bash): a test user
+# library and the sshd lab (tests/lib/e2e.bash, tests/lib/sshd-lab.bash): a test user
 # nsitestlatNNN, /etc/pam.d/nsitest-lat-*-NNN, everything removed on exit.
 SUITE=ssh-latency
-. "$(dirname "$0")/../tests/e2e/lib.sh"
+. "$(dirname "$0")/../tests/lib/e2e.bash"
 
 N=${1:-40}
 [[ $N =~ ^[0-9]+$ ]] && ((N >= 30)) || {
@@ -19,7 +19,7 @@ N=${1:-40}
 }
 
 nsi_setup
-. "$TOP/tests/e2e/sshd-lab.bash"
+. "$TOP/tests/lib/sshd-lab.bash"
 bench_cleanup() {
 	local rc=$?
 	set +e

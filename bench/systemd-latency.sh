@@ -13,7 +13,7 @@ if [ -z "${NSI_LAB_NS:-}" ]; then
 	export NSI_LAB_NS=1
 	exec unshare -m --propagation private bash "$0" "$@"
 fi
-. "$(dirname "$0")/../tests/systemd/lab.bash"
+. "$(dirname "$0")/../tests/lib/systemd-lab.bash"
 
 # Milliseconds of one `ssh USER@lab true`.
 one() {

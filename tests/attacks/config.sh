@@ -5,7 +5,7 @@
 # 5 (fail closed).  Every refusal is checked three ways: `nsisolate run` says "refused" and
 # exits 1 without running the command; the module's own log line (captured by the probe,
 # which is the login program there) names the reason; `nsisolate check` prints it exactly.
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestca

@@ -6,7 +6,7 @@
 # copies of their PAM files (and a test sudoers) bound in a scratch namespace only.
 # nsisolate.conf(5), SYNTAX and SECURITY CHECKS ("${" refused; the file is parsed only by the
 # helper, whose environment the module empties); SECURITY.md's invariant 3.
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestea

@@ -2,7 +2,7 @@
 # What a session can reach of the host and of other sessions - processes, /tmp, /var/tmp,
 # /dev/shm, SysV IPC, POSIX message queues - and what a user can leave behind after the
 # session ends, whatever they try.  SECURITY.md's invariants 2 and 4.
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestoa # the victim: its session holds secrets

@@ -4,7 +4,7 @@
 # other sessions.  A user who could stop it there (a terminal sends ^Z, and TIOCSIG on a pty
 # master any signal, to its foreground process group without asking who owns it) would
 # hang every other login of theirs.  SECURITY.md's invariant 5 (fail closed - and never hang).
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestmd

@@ -4,7 +4,7 @@
 # user in 1,000 groups, uids without a name, and names that look like the "#UID" form of the
 # configuration.  nsisolate.conf(5), MATCHING; SECURITY.md's invariants 3 (odd bytes: a clear
 # error, nothing changes) and 2 (a name must never pick another user's rule).
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 # Plain names of this suite start with nsitestx; the odd ones are made one by one below.

@@ -4,7 +4,7 @@
 # inside a session look nested - which would leave it unisolated.  docs/DESIGN.md, "Nested
 # logins"; SECURITY.md's invariants 2 and 5 (fail closed: a login that cannot tell is refused,
 # never taken for nested).
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestna

@@ -5,7 +5,7 @@
 #
 # The attacker, nsitestpa, owns a home, their own files in sticky /tmp, their persistent
 # directory's contents and the timing of their logins; nsitestpb is the victim.
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestpa

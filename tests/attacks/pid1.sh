@@ -4,7 +4,7 @@
 # privileges", and SECURITY.md's invariant 2
 # (a PID 1 the user could control would mount anything anywhere), 3 and 5 (a helper run
 # by hand: a clear error, nothing created).
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestia

@@ -4,7 +4,7 @@
 # one host process's directory - must not show the host's processes inside a session.  A
 # session gets a fresh /proc; before that was all, every other procfs still showed the host.
 # SECURITY.md's invariant 2.
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestpa

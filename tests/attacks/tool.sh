@@ -2,7 +2,7 @@
 # Attacks on root's admin tool: what a user can make `nsisolate enter` and `nsisolate run`,
 # both run by root, do for them.  SECURITY.md's invariant 2 (nothing of root's for the user:
 # root's shell must never run the user's program, nor read the user's keystrokes).
-. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/../lib/attacks.bash"
 
 atk_setup
 A=nsitestta

@@ -5,7 +5,7 @@
 #   - what a session sees and cannot do (processes, hostname, private dirs, IPC, PID 1)
 #   - who is left alone, and which configurations or failures refuse a login
 #   - how a session ends, whatever way it ends, and that nothing of it stays
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.bash"
 
 nsi_setup
 nsi_user nsitestsa

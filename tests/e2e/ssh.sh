@@ -1,11 +1,11 @@
 #!/bin/bash
-# End-to-end: real SSH logins.  A private sshd on 127.0.0.1 (tests/e2e/sshd-lab.bash)
+# End-to-end: real SSH logins.  A private sshd on 127.0.0.1 (tests/lib/sshd-lab.bash)
 # whose PAM service is the distribution's sshd stack with pam_nsisolate last; every test is a
 # real `ssh` (or sftp, scp) run and checks what the session saw.  Issue 4.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.bash"
 
 nsi_setup
-. "$TOP/tests/e2e/sshd-lab.bash"
+. "$TOP/tests/lib/sshd-lab.bash"
 # Names of this run's own: two runs of the suite at once must not share users or PAM files.
 TAG=${W##*-}
 [[ $TAG =~ ^[0-9]{1,9}$ ]] || TAG=$$
@@ -16,7 +16,7 @@ ADM=nsitestsh${TAG}g
 SVC=nsitest-sshd-$TAG
 
 # A mount that leaked out of a session would show in the lab's table (sshd's mount namespace),
-# not ours: lib.sh's mount check after every test looks there too.
+# not ours: e2e.bash's mount check after every test looks there too.
 eval "lib_$(declare -f our_mounts)"
 our_mounts() { echo $(($(lib_our_mounts) + $(lab_mount_changes))); }
 ssh_cleanup() {
@@ -59,33 +59,12 @@ echo "# $SUITE: sshd $L on 127.0.0.1:${LAB_PORT[lab]}, OpenSSH $(lab_openssh_ver
 	"PAM service $SVC ($(lab_has_pam_service_name && echo PAMServiceName || echo argv0))"
 
 # ---- helpers ---------------------------------------------------------------------------------
+# (S, die, must, expect_eq, expect_line, expect_no_line, field, at_exit: tests/lib/sshd-lab.bash)
 
-# Assertions: each ends the test (t runs it in a subshell) with what it expected and got.
-die() {
-	log "FAIL: $*"
-	exit 1
-}
-must() {
-	local rc=0
-	"$@" || rc=$?
-	[ "$rc" = 0 ] || die "'$*' returned $rc"
-}
-expect_eq() { [ "$2" = "$3" ] || die "$1: expected '$3', got '$2'"; }
-expect_line() {
-	grep -qE -- "$3" <<<"$2" || die "$1: no line matches /$3/ in:"$'\n'"$2"
-}
-expect_no_line() {
-	! grep -qE -- "$3" <<<"$2" || die "$1: a line matches /$3/ in:"$'\n'"$2"
-}
-field() { sed -n "s/^$1=//p" <<<"$2" | tr -d '\r' | head -n 1; }
 # pty_field KEY OUTPUT: the value a pty session printed as "@MARK.KEY=VALUE" (test_control_master),
 # wherever it is on a line.
 PTY_MARK=nsi$RANDOM$RANDOM
 pty_field() { sed -n "s/.*@$PTY_MARK\.$1=//p" <<<"$2" | head -n 1; }
-# Run CMD when the test ends, however it ends, and still what t wants then (lib.sh's kill_bg).
-at_exit() { trap "$1; if declare -F kill_bg >/dev/null; then kill_bg; fi" EXIT; }
-
-S() { timeout 60 ssh -F "$SSH_CFG" "$@"; }
 HOST_NS=$(readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts)
 NS4='readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | tr "\n" " "'
 # The namespaces of a login left alone: those of our sshd (its mount namespace is the lab's).

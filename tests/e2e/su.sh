@@ -5,7 +5,7 @@
 # files are never touched.  pam_nsisolate(8), docs/DESIGN.md; where su, runuser and login open
 # and close the session: docs/kernel-facts.md, 'Where login programs open and close the
 # session'.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.bash"
 
 STACKS="su su-l runuser runuser-l login"
 sums() { (cd /etc/pam.d && sha256sum $STACKS); }

@@ -34,7 +34,7 @@ if [ -z "${NSI_LAB_NS:-}" ]; then
 	exec unshare -m --propagation private bash "$0" "$@"
 fi
 
-. "$(dirname "$0")/lab.bash"
+. "$(dirname "$0")/../lib/systemd-lab.bash"
 
 # ---- checks ---------------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
 # shellcheck shell=bash
-# Shared by the end-to-end suites: TAP output, test users, PAM services and configurations
-# of the test's own (all named nsitest*), and a cleanup that runs even when a test fails and
-# then checks that nothing of ours is left on the machine.
+# The harness of the end-to-end suites (tests/e2e/*.sh), and through attacks.bash of the
+# attack suites: TAP output, test users, PAM services and configurations of the test's own
+# (all named nsitest*), and a cleanup that runs even when a test fails and then checks that
+# nothing of ours is left on the machine.
 #
-# A suite does:   . "$(dirname "$0")/lib.sh"; nsi_setup; t "name" fn; ...; nsi_done
+# A suite does:   . "$(dirname "$0")/../lib/e2e.bash"; nsi_setup; t "name" fn; ...; nsi_done
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TOP/tests/lib/common.bash"
 BUILD=${BUILD:-$TOP/build}
 SUITE=${SUITE:-$(basename "$0" .sh)}
 # Outside /tmp, /var/tmp and /dev/shm: those are private inside sessions, and nested su or
@@ -41,21 +43,9 @@ if [ -z "${NSI_REAPER:-}" ]; then
 	exec "$NSI_REAPER" bash "$0" "$@"
 fi
 
-log() { printf '# %s\n' "$*" >&2; }
 fail() {
 	log "FAIL: $*"
 	return 1
-}
-
-# Wait up to $1 seconds for the command to succeed.
-wait_until() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 20; i++)); do
-		if "$@" 2>/dev/null; then return 0; fi
-		sleep 0.05
-	done
-	"$@"
 }
 
 # Processes of ours that outlive their session, mounts of ours in our mount table, records.

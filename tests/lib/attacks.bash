@@ -1,14 +1,15 @@
 # shellcheck shell=bash
-# Shared by the attack suites (tests/attacks/*.sh), on top of tests/e2e/lib.sh: the probe
+# Shared by the attack suites (tests/attacks/*.sh), on top of e2e.bash: the probe
 # tool and the hostile LD_PRELOAD library, scratch mount namespaces with test copies of PAM
 # files bound over the real ones, extra things to remove at exit, and a count of attack
 # cases per invariant (SECURITY.md, "The invariants"; every test names the ones it attacks:
 # "[inv1] ...").
 #
-# A suite does:   . "$(dirname "$0")/common.bash"; atk_setup; at "[invN] name" fn; ...; atk_done
+# A suite does:   . "$(dirname "$0")/../lib/attacks.bash"; atk_setup; at "[invN] name" fn; ...
+#                 atk_done
 # NSI_ONLY=WORD runs only the cases whose function names contain WORD; NSI_VERBOSE=1 shows
 # what every case printed.
-. "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/e2e.bash"
 
 PROBE=$W/bin/nsitest-probe
 MARKS=$W/mark
@@ -30,7 +31,7 @@ atk_cleanup() {
 
 atk_setup() {
 	nsi_setup
-	# Ours first, then lib.sh's (which exits with the suite's status, saved here).
+	# Ours first, then e2e.bash's (which exits with the suite's status, saved here).
 	trap 'atk_rc=$?; atk_cleanup; (exit $atk_rc); nsi_cleanup' EXIT
 	mkdir -p -m 1777 "$MARKS"
 	cc -O2 -Wall -rdynamic -o "$PROBE" "$TOP/tests/attacks/probe.c" -lpam
@@ -40,7 +41,7 @@ atk_setup() {
 	HOST_NS=$(readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts)
 }
 
-# at "[invN][invM] name" fn: a test (lib.sh's t), counted under every invariant it names.
+# at "[invN][invM] name" fn: a test (e2e.bash's t), counted under every invariant it names.
 at() {
 	local name=$1 tag
 	shift
@@ -48,7 +49,7 @@ at() {
 	for tag in $(grep -o '\[inv[1-5]\]' <<<"$name" | tr -d '[]'); do
 		ATK_INV[$tag]=$((${ATK_INV[$tag]:-0} + 1))
 	done
-	# lib.sh's t(): set -e inside, the leak check after; NSI_ONLY=WORD, NSI_VERBOSE=1 work.
+	# e2e.bash's t(): set -e inside, the leak check after; NSI_ONLY=WORD, NSI_VERBOSE=1 work.
 	t "$name" "$@"
 }
 

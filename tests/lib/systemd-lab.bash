@@ -9,11 +9,11 @@
 # is stopped by the PID of its systemd-nspawn.  Users and files are made inside the
 # container's overlay only: nothing of the host's /etc is touched.
 #
-#   . tests/systemd/lab.bash; lab_init RELEASE; lab_build_deb; lab_provision; lab_boot; ...
+#   . tests/lib/systemd-lab.bash; lab_init RELEASE; lab_build_deb; lab_provision; lab_boot; ...
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$TOP/tests/free-port.bash"
+. "$TOP/tests/lib/common.bash"
 LAB_RELEASE=${LAB_RELEASE:-bookworm}
 LAB_W=${LAB_W:-}
 LAB_NSPAWN=""
@@ -22,7 +22,6 @@ LAB_PORT=""
 TESTS_RUN=0
 TESTS_FAILED=0
 
-log() { printf '# %s\n' "$*" >&2; }
 # Each test runs in a subshell of its own (t below): a failure ends that test there.
 fail() {
 	log "FAIL: $*"
@@ -41,16 +40,6 @@ t() {
 		TESTS_FAILED=$((TESTS_FAILED + 1))
 		echo "not ok $TESTS_RUN - $LAB_RELEASE: $name"
 	fi
-}
-
-wait_until() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 10; i++)); do
-		if "$@" 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	"$@"
 }
 
 # Run as root inside the booted container, with a clean environment.

@@ -1,16 +1,16 @@
 # shellcheck shell=bash
-# A private sshd for real SSH logins, shared by tests/e2e/ssh.sh and
-# bench/ssh-latency.sh.  Sourced after lib.sh and nsi_setup: it uses $W, $TOP, $NSI_REAPER
-# and NSI_PAM_FILES.  Not a suite: the .bash name keeps it out of `make check-e2e`.
+# A private sshd for real SSH logins, shared by the ssh suites (tests/e2e/ssh.sh and others)
+# and bench/ssh-latency.sh.  Sourced after e2e.bash and nsi_setup: it uses $W, $TOP,
+# $NSI_REAPER and NSI_PAM_FILES.
 #
 # Each sshd ("instance") listens on 127.0.0.1 on a free port, with its own host key,
 # sshd_config and PAM service, and runs under a child subreaper inside a scratch mount
 # namespace (the "lab"):
 #   - /run is a tmpfs there: Debian's sshd needs /run/sshd and utmp stays off the host;
 #     the host's /run/nsisolate is bound into it, so that the sessions' records are the host's
-#     (lib.sh's leak checks, `nsisolate list` on the host);
+#     (e2e.bash's leak checks, `nsisolate list` on the host);
 #   - wtmp, btmp and lastlog are bound to empty test files;
-#   - the subreaper (lib.sh's reaper) collects the orphans that sshd and the sessions' first
+#   - the subreaper (e2e.bash's reaper) collects the orphans that sshd and the sessions' first
 #     stages leave (docs/kernel-facts.md, 'Hosts whose init reaps late'), and everything below
 #     it is ours: stopping the lab kills exactly that tree, by PID.
 #
@@ -21,7 +21,10 @@
 #   lab_start NAME SERVICE USERS [LEVEL]    an sshd; `ssh -F $SSH_CFG USER@NAME` reaches it
 #   lab_stop NAME / lab_stop_all
 #   lab_mount_changes                       what changed in the labs' mount tables
-. "$TOP/tests/free-port.bash"
+#   S ARGS...                               ssh through the labs' client config
+# and, for the suites' tests, assertions that end the test with what they expected and got:
+# die, must, expect_eq, expect_line, expect_no_line; field and at_exit.
+. "$TOP/tests/lib/common.bash"
 
 SSHD=${SSHD:-/usr/sbin/sshd}
 SSH_CFG=$W/etc/ssh_config
@@ -234,3 +237,30 @@ lab_mount_changes() {
 	done
 	echo "$n"
 }
+
+S() { timeout 60 ssh -F "$SSH_CFG" "$@"; }
+
+# ---- for the tests of the suites that log in through the lab ----------------------------------
+
+# Assertions: each ends the test (t runs it in a subshell) with what it expected and got.
+die() {
+	log "FAIL: $*"
+	exit 1
+}
+must() {
+	local rc=0
+	"$@" || rc=$?
+	[ "$rc" = 0 ] || die "'$*' returned $rc"
+}
+expect_eq() { [ "$2" = "$3" ] || die "$1: expected '$3', got '$2'"; }
+expect_line() {
+	grep -qE -- "$3" <<<"$2" || die "$1: no line matches /$3/ in:"$'\n'"$2"
+}
+expect_no_line() {
+	! grep -qE -- "$3" <<<"$2" || die "$1: a line matches /$3/ in:"$'\n'"$2"
+}
+# field KEY OUTPUT: the value of the first "KEY=VALUE" line, without a pty's carriage return.
+field() { sed -n "s/^$1=//p" <<<"$2" | tr -d '\r' | head -n 1; }
+# Run CMD when the test ends, however it ends, and still what t wants then (e2e.bash's kill_bg).
+# shellcheck disable=SC2064 # CMD is the caller's, fixed now
+at_exit() { trap "$1; if declare -F kill_bg >/dev/null; then kill_bg; fi" EXIT; }
