@@ -12,6 +12,7 @@
 #   make man-check       groff -ww over the man pages
 #   make check-package   build, install, enable, use and purge the package, leaving no trace
 #   make check-systemd   Debian 12 and 13 booted with systemd under systemd-nspawn (root)
+#   make check-ansible   the Ansible role (contrib/ansible) run twice, then a login (root, ansible)
 #   make format-check    clang-format --dry-run --Werror over the sources
 #
 # WERROR=1 turns warnings into errors (CI does this).
@@ -312,6 +313,12 @@ demo: all
 .PHONY: check-package
 check-package:
 	@bash tests/package/run.sh
+
+# The Ansible role of contrib/ansible, as tests/package/run.sh installs the package: not part of
+# "make check", since Debian's ansible is some 500 MB (sh scripts/deps ansible); .ci/run runs it.
+.PHONY: check-ansible
+check-ansible:
+	@bash tests/ansible/run.sh
 
 # ---- housekeeping ---------------------------------------------------------------------------
 
