@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -46,6 +47,18 @@ fclosep(FILE **f)
 	if (*f)
 		fclose(*f);
 }
+
+/*
+ * The error style of common/, conf/ and the module: a function that can fail returns -errno
+ * and says what failed in the caller's `err` buffer (`errlen` bytes), errno's text included:
+ *   return fail_errno(-errno, "cannot save the login process's namespaces");
+ */
+#define fail_errno(r, what)                                                    \
+	({                                                                     \
+		int r_ = (r);                                                  \
+		(void)xsnprintf(err, errlen, "%s: %s", (what), strerror(-r_)); \
+		r_;                                                            \
+	})
 
 #define _cleanup_free_	 _cleanup_(freep)
 #define _cleanup_close_	 _cleanup_(closep)

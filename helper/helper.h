@@ -65,7 +65,18 @@ struct session {
  * failure before PID 1 exists) or from PID 1 (ready, or its own failure).
  */
 void send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds);
-_noreturn_ void reply_fail(enum conf_on_error on_error, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * The helper's error style: setup code that cannot go on calls die(), which knows the stage.
+ * It answers the module (NSI_FAIL, with the rule's on_error once die_on_error() has set it,
+ * deny before) and exits; in PID 1 it first runs what die_undo() named (the record goes).
+ * Nothing is unwound by hand: the process exits and the kernel takes back its namespaces,
+ * mounts and fds.  What a caller can recover from (a peer session that ended meanwhile), and
+ * everything in common/ and conf/, returns -errno with the reason in a caller's buffer.
+ */
+_noreturn_ void die(const char *fmt, ...) _printf_(1, 2);
+void die_on_error(enum conf_on_error on_error);
+void die_undo(void (*undo)(void *), void *arg);
 
 /*
  * The one place a configuration's on_error becomes the reply's (common/protocol.h): the wire
@@ -86,17 +97,17 @@ reply_on_error(enum conf_on_error on_error)
 }
 
 /*
- * launch.c: first stage.  Returns only on failure: once PID 1 exists the first stage exits,
- * and PID 1 answers the module when the session is ready.  Takes run_fd (NSI_RUN_DIR,
- * opened by safe_state_dir(), or -1).
+ * launch.c: first stage.  Never returns: once PID 1 exists the first stage exits, and PID 1
+ * answers the module when the session is ready.  Takes run_fd (NSI_RUN_DIR, opened by
+ * safe_state_dir(), or -1).
  */
-int session_start(const struct request *req, const struct plan *plan, struct conf *conf,
-		  const char *rule, int login_pidfd, int run_fd, char *err, size_t errlen);
+_noreturn_ void session_start(const struct request *req, const struct plan *plan, struct conf *conf,
+			      const char *rule, int login_pidfd, int run_fd);
 /* Is this process already inside an isolated session?  1 yes, 0 no, -errno unknown. */
 int session_is_nested(uint64_t *ret_id);
 
 /* mounts.c: PID 1, still privileged. */
-int mounts_apply(struct session *s, char *err, size_t errlen);
+void mounts_apply(struct session *s);
 
 /*
  * net.c: PID 1, still privileged, in the session's new network namespace: `lo` up, which
@@ -108,8 +119,8 @@ int net_lo_up(char *err, size_t errlen);
  * privs.c: PID 1 becomes unprivileged (euid = the user's; real and saved uid 0; every gid the
  * user's) and proves it.
  */
-int privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
-int privs_prove_dropped(uid_t uid, gid_t gid, char *err, size_t errlen);
+void privs_drop(uid_t uid, gid_t gid);
+void privs_prove_dropped(uid_t uid, gid_t gid);
 
 /* pid1.c: PID 1, from its clone to its exit. */
 _noreturn_ void pid1_main(struct session *s);

@@ -20,12 +20,6 @@
 #include "../common/safepath.h"
 #include "helper.h"
 
-#define fail(...)                                          \
-	({                                                 \
-		(void)xsnprintf(err, errlen, __VA_ARGS__); \
-		-EINVAL;                                   \
-	})
-
 int
 session_is_nested(uint64_t *ret_id)
 {
@@ -192,50 +186,48 @@ lock_with_deadline(int fd)
 	}
 }
 
-static int
-open_state(struct session *s, int run_fd, bool need_lock, char *err, size_t errlen)
+static void
+open_state(struct session *s, int run_fd, bool need_lock)
 {
 	_cleanup_close_ int run = run_fd, users = -1;
-	char uid[16];
+	char uid[16], err[PATH_MAX + 64];
 	int r;
 
 	if (run < 0) /* again, for the reason */
-		run = safe_state_dir(NSI_RUN_DIR, err, errlen);
+		run = safe_state_dir(NSI_RUN_DIR, err, sizeof(err));
 	if (run < 0)
-		return run;
-	s->sessions_fd = safe_private_dir(run, NSI_RUN_DIR, "sessions", err, errlen);
+		die("%s", err);
+	s->sessions_fd = safe_private_dir(run, NSI_RUN_DIR, "sessions", err, sizeof(err));
 	if (s->sessions_fd < 0)
-		return s->sessions_fd;
-	users = safe_private_dir(run, NSI_RUN_DIR, "users", err, errlen);
+		die("%s", err);
+	users = safe_private_dir(run, NSI_RUN_DIR, "users", err, sizeof(err));
 	if (users < 0)
-		return users;
+		die("%s", err);
 	(void)xsnprintf(uid, sizeof(uid), "%u", (unsigned)s->req->uid);
-	s->user_dir_fd = safe_private_dir(users, NSI_USERS_DIR, uid, err, errlen);
+	s->user_dir_fd = safe_private_dir(users, NSI_USERS_DIR, uid, err, sizeof(err));
 	if (s->user_dir_fd < 0)
-		return s->user_dir_fd;
+		die("%s", err);
 	if (need_lock) {
 		/* Serialises this user's logins while they look for each other's tmpfs. */
 		s->lock_fd = openat(s->user_dir_fd, ".lock",
 				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (s->lock_fd < 0)
-			return fail("cannot open the lock of uid %s's sessions: %s", uid,
-				    strerror(errno));
+			die("cannot open the lock of uid %s's sessions: %s", uid, strerror(errno));
 		/* Never wait without a deadline: a stuck holder must not hang every login. */
 		r = lock_with_deadline(s->lock_fd);
 		if (r == -ETIMEDOUT)
-			return fail("another login of uid %s has held its lock (%s/%s/.lock) for "
-				    "over %d s; try again",
-				    uid, NSI_USERS_DIR, uid, LOCK_TIMEOUT_MS / 1000);
+			die("another login of uid %s has held its lock (%s/%s/.lock) for over %d s; "
+			    "try again",
+			    uid, NSI_USERS_DIR, uid, LOCK_TIMEOUT_MS / 1000);
 		if (r < 0)
-			return fail("cannot lock the sessions of uid %s: %s", uid, strerror(-r));
+			die("cannot lock the sessions of uid %s: %s", uid, strerror(-r));
 		find_peers(s);
 	}
 	/* An unnamed file until PID 1 exists; its lock says "alive" for as long as PID 1 is. */
 	r = record_create(s->sessions_fd);
 	if (r < 0)
-		return fail("cannot create the session record: %s", strerror(-r));
+		die("cannot create the session record: %s", strerror(-r));
 	s->record_fd = r;
-	return 0;
 }
 
 /*
@@ -255,9 +247,9 @@ pid1_start(void *arg)
 	pid1_main(arg);
 }
 
-int
+void
 session_start(const struct request *req, const struct plan *plan, struct conf *conf,
-	      const char *rule, int login_pidfd, int run_fd, char *err, size_t errlen)
+	      const char *rule, int login_pidfd, int run_fd)
 {
 	struct session s = {
 		.req = req,
@@ -274,20 +266,18 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 	bool need_lock = false;
 	sigset_t mask;
 	char *stack;
-	int flags, r;
+	int flags;
 
 	for (size_t i = 0; i < ARRAY_SIZE(s.peer_mnt_fd); i++)
 		s.peer_mnt_fd[i] = s.peer_root_fd[i] = -1;
 	for (size_t i = 0; i < plan->n_private; i++)
 		need_lock |= plan->private[i].type == CONF_PRIV_USER;
-	r = open_state(&s, run_fd, need_lock, err, errlen);
-	if (r < 0)
-		return r;
+	open_state(&s, run_fd, need_lock);
 	/* A guard page below it: an overflow faults instead of writing over other memory. */
 	stack = mmap(NULL, PID1_STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED || mprotect(stack, 4096, PROT_NONE) < 0)
-		return fail("cannot allocate a stack for PID 1: %s", strerror(errno));
+		die("cannot allocate a stack for PID 1: %s", strerror(errno));
 	/*
 	 * The part the setup uses (path walks with PATH_MAX buffers), in one call rather than a
 	 * page fault each; PID 1 gives it back once it idles.  Linux 5.14+; else faulted in.
@@ -311,7 +301,7 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 
 	flags = CLONE_VM | (int)s.clone_ns | SIGCHLD;
 	if (clone(pid1_start, stack + PID1_STACK_SIZE, flags, &s) < 0)
-		return fail("cannot create the namespaces: %s", strerror(errno));
+		die("cannot create the namespaces: %s", strerror(errno));
 	/*
 	 * PID 1 holds everything now (the lock, the record, the module's socket), answers the
 	 * module itself and reads `s` and the request where they are: go without a write.

@@ -74,17 +74,43 @@ reply_init(struct nsi_reply *r, unsigned verdict)
 	r->flags = reply_flags;
 }
 
+/* What die() does, by stage: see helper.h. */
+static struct {
+	enum conf_on_error on_error;
+	void (*undo)(void *);
+	void *arg;
+} stage = {.on_error = CONF_ON_ERROR_DENY};
+
 void
-reply_fail(enum conf_on_error on_error, const char *fmt, ...)
+die_on_error(enum conf_on_error on_error)
+{
+	stage.on_error = on_error;
+}
+
+void
+die_undo(void (*undo)(void *), void *arg)
+{
+	stage.undo = undo;
+	stage.arg = arg;
+}
+
+void
+die(const char *fmt, ...)
 {
 	struct nsi_reply r;
 	va_list ap;
 
 	reply_init(&r, NSI_FAIL);
-	r.on_error = reply_on_error(on_error);
+	r.on_error = reply_on_error(stage.on_error);
 	va_start(ap, fmt);
 	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
 	va_end(ap);
+	/* PID 1: no exit handlers, they are the first stage's (CLONE_VM). */
+	if (stage.undo) {
+		stage.undo(stage.arg);
+		send_reply(&r, NULL, 0);
+		_exit(HELPER_EXIT_FAIL);
+	}
 	send_reply(&r, NULL, 0);
 	exit(HELPER_EXIT_FAIL);
 }
@@ -128,7 +154,7 @@ load_config(const char *path, int run)
 	size_t n = 0;
 
 	if (conf_diags_init(&d, path) < 0)
-		reply_fail(CONF_ON_ERROR_DENY, "out of memory");
+		die("out of memory");
 	/* A file is parsed once per change (conf/cache.c); no cache is no error. */
 	if (run >= 0)
 		cache = safe_private_dir(run, NSI_RUN_DIR, "cache", err, sizeof(err));
@@ -147,8 +173,7 @@ load_config(const char *path, int run)
 		if (w > 0)
 			n += (size_t)w;
 	}
-	reply_fail(CONF_ON_ERROR_DENY, "configuration refused: %s%s", msg,
-		   d.n > 3 ? " (more: nsisolate check)" : "");
+	die("configuration refused: %s%s", msg, d.n > 3 ? " (more: nsisolate check)" : "");
 }
 
 int
@@ -194,8 +219,7 @@ main(int argc, char **argv)
 	ppid = getppid();
 	login_pidfd = pidfd_open(ppid, 0);
 	if (login_pidfd < 0 || getppid() != ppid)
-		reply_fail(CONF_ON_ERROR_DENY, "cannot watch the login process: %s",
-			   strerror(errno));
+		die("cannot watch the login process: %s", strerror(errno));
 
 	/* Opened once, for the parse cache now and the session's state later (session_start). */
 	run = safe_state_dir(NSI_RUN_DIR, err, sizeof(err));
@@ -211,8 +235,10 @@ main(int argc, char **argv)
 			.service = req.service,
 		};
 
-		if (conf_resolve(c, &id, host, &plan, err, sizeof(err)) < 0)
-			reply_fail(plan.on_error, "%s", err);
+		if (conf_resolve(c, &id, host, &plan, err, sizeof(err)) < 0) {
+			die_on_error(plan.on_error);
+			die("%s", err);
+		}
 	}
 	request_describe_rule(&plan, rule, sizeof(rule));
 	/*
@@ -228,13 +254,12 @@ main(int argc, char **argv)
 	if (plan.verdict == PLAN_DISABLED)
 		reply_ignore(rule, "isolate = false (%s)", rule);
 	if (r < 0)
-		reply_fail(CONF_ON_ERROR_DENY, "cannot tell whether this login is nested: %s",
-			   strerror(-r));
+		die("cannot tell whether this login is nested: %s", strerror(-r));
 	if (r > 0 && plan.nested == CONF_NESTED_SKIP)
 		reply_ignore(rule, "already inside isolated session %llu (nested = skip)",
 			     (unsigned long long)nested_id);
 
-	/* Returns only on failure: once PID 1 exists, it answers the module and we are gone. */
-	(void)session_start(&req, &plan, c, rule, login_pidfd, run, err, sizeof(err));
-	reply_fail(plan.on_error, "%s", err);
+	/* From here on a failure is the rule's to judge (on_error). */
+	die_on_error(plan.on_error);
+	session_start(&req, &plan, c, rule, login_pidfd, run);
 }

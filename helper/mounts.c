@@ -20,12 +20,6 @@
 #include "../conf/values.h"
 #include "helper.h"
 
-#define fail(...)                                          \
-	({                                                 \
-		(void)xsnprintf(err, errlen, __VA_ARGS__); \
-		-EINVAL;                                   \
-	})
-
 static unsigned
 attrs(const struct plan_private *p)
 {
@@ -177,14 +171,14 @@ mount_root_id(int fd)
 
 /* A detached tmpfs ("nsisolate" in /proc/self/mountinfo) with the rule's options. */
 static int
-new_tmpfs(const struct plan_private *p, char *err, size_t errlen)
+new_tmpfs(const struct plan_private *p)
 {
 	_cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
 	char mode[8], inodes[24];
 	int m;
 
 	if (fs < 0)
-		return fail("fsopen tmpfs: %s", strerror(errno));
+		die("fsopen tmpfs: %s", strerror(errno));
 	(void)xsnprintf(mode, sizeof(mode), "%o", (unsigned)p->mode);
 	(void)xsnprintf(inodes, sizeof(inodes), "%" PRIu64, p->nr_inodes);
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "nsisolate", 0) < 0 ||
@@ -192,10 +186,10 @@ new_tmpfs(const struct plan_private *p, char *err, size_t errlen)
 	    (p->size[0] && fsconfig(fs, FSCONFIG_SET_STRING, "size", p->size, 0) < 0) ||
 	    (p->nr_inodes && fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", inodes, 0) < 0) ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return fail("tmpfs for '%s': %s", p->path, strerror(errno));
+		die("tmpfs for '%s': %s", p->path, strerror(errno));
 	m = fsmount(fs, FSMOUNT_CLOEXEC, attrs(p));
 	if (m < 0)
-		return fail("tmpfs for '%s': %s", p->path, strerror(errno));
+		die("tmpfs for '%s': %s", p->path, strerror(errno));
 	return m;
 }
 
@@ -240,10 +234,10 @@ struct home {
 };
 
 static int
-peer_tmpfs(const struct session *s, size_t i, const struct home *home, const struct plan_private *p,
-	   char *err, size_t errlen)
+peer_tmpfs(const struct session *s, size_t i, const struct home *home, const struct plan_private *p)
 {
 	_cleanup_close_ int src = -1;
+	char err[PATH_MAX + 64];
 	struct mount_attr attr = {.attr_set = attrs(p),
 				  .attr_clr = p->noexec ? 0 : MOUNT_ATTR_NOEXEC};
 	int tree = -1, r = 0;
@@ -253,7 +247,7 @@ peer_tmpfs(const struct session *s, size_t i, const struct home *home, const str
 	/* The directory where the peer's PID 1 mounted it: below the peer's own root. */
 	r = enter_root(s->peer_root_fd[i]);
 	if (r == 0)
-		src = safe_open_dir(p->path, err, errlen);
+		src = safe_open_dir(p->path, err, sizeof(err));
 	if (r < 0 || src < 0)
 		r = r < 0 ? r : src;
 	/* Root's all the way (safe_open_dir), and the whole tmpfs of a session. */
@@ -263,13 +257,8 @@ peer_tmpfs(const struct session *s, size_t i, const struct home *home, const str
 		 0)
 		r = -errno;
 	/* Back home, or PID 1 would build the session in someone else's namespace. */
-	if (setns(home->ns, CLONE_NEWNS) < 0 || enter_root(home->root) < 0) {
-		(void)xsnprintf(err, errlen, "cannot return to the session's mount namespace: %s",
-				strerror(errno));
-		if (tree >= 0)
-			close(tree);
-		return -ENOTRECOVERABLE;
-	}
+	if (setns(home->ns, CLONE_NEWNS) < 0 || enter_root(home->root) < 0)
+		die("cannot return to the session's mount namespace: %s", strerror(errno));
 	/*
 	 * The clone keeps the peer's mount flags, and the peer may have come through another
 	 * configuration (another service, without noexec): this session's own flags apply.
@@ -283,84 +272,81 @@ peer_tmpfs(const struct session *s, size_t i, const struct home *home, const str
 
 /* NSI_STATE_DIR/<uid>/<escaped path>, root's, with the rule's mode; bound onto the target. */
 static int
-persistent_dir(const struct plan_private *p, uid_t uid, char *err, size_t errlen)
+persistent_dir(const struct plan_private *p, uid_t uid)
 {
 	_cleanup_close_ int state = -1, user = -1, leaf = -1, rd = -1;
-	char name[NAME_MAX + 1], uidname[16], shown[PATH_MAX];
+	char name[NAME_MAX + 1], uidname[16], shown[PATH_MAX], err[PATH_MAX + 64];
 	struct mount_attr attr = {.attr_set = attrs(p)};
 	struct stat st;
 	int tree;
 
 	if (conf_escape_path(p->path, name, sizeof(name)) < 0)
-		return fail("'%s' cannot be a persistent directory name", p->path);
+		die("'%s' cannot be a persistent directory name", p->path);
 	(void)xsnprintf(uidname, sizeof(uidname), "%u", (unsigned)uid);
 	(void)xsnprintf(shown, sizeof(shown), "%s/%s", NSI_STATE_DIR, uidname);
-	state = safe_state_dir(NSI_STATE_DIR, err, errlen);
+	state = safe_state_dir(NSI_STATE_DIR, err, sizeof(err));
 	if (state < 0)
-		return state;
-	user = safe_private_dir(state, NSI_STATE_DIR, uidname, err, errlen);
+		die("%s", err);
+	user = safe_private_dir(state, NSI_STATE_DIR, uidname, err, sizeof(err));
 	if (user < 0)
-		return user;
+		die("%s", err);
 	/* Never follow: the user owns what is inside, but not this directory itself. */
-	leaf = safe_open_below(user, shown, name, err, errlen);
+	leaf = safe_open_below(user, shown, name, err, sizeof(err));
 	if (leaf == -ENOENT) { /* the user's first login with it */
 		if (mkdirat(user, name, p->mode) < 0 && errno != EEXIST)
-			return fail("cannot create '%s/%s': %s", shown, name, strerror(errno));
-		leaf = safe_open_below(user, shown, name, err, errlen);
+			die("cannot create '%s/%s': %s", shown, name, strerror(errno));
+		leaf = safe_open_below(user, shown, name, err, sizeof(err));
 	}
 	if (leaf < 0)
-		return leaf;
+		die("%s", err);
 	rd = openat(leaf, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* Only when it differs: a chmod is a journaled inode update, at every login. */
 	if (rd < 0 || fstat(rd, &st) < 0 ||
 	    ((st.st_mode & 07777) != p->mode && fchmod(rd, p->mode) < 0))
-		return fail("cannot set the mode of '%s/%s': %s", shown, name, strerror(errno));
+		die("cannot set the mode of '%s/%s': %s", shown, name, strerror(errno));
 	tree = open_tree(leaf, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
-		return fail("cannot bind '%s/%s': %s", shown, name, strerror(errno));
-	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
-		close(tree);
-		return fail("cannot make '%s/%s' nosuid,nodev: %s", shown, name, strerror(errno));
-	}
+		die("cannot bind '%s/%s': %s", shown, name, strerror(errno));
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		die("cannot make '%s/%s' nosuid,nodev: %s", shown, name, strerror(errno));
 	return tree;
 }
 
-static int
-attach(int tree, const char *path, char *err, size_t errlen)
+/* `tree` onto `path`, every component of which is root's and no symlink (safe_open_dir). */
+static void
+attach(int tree, const char *path)
 {
-	_cleanup_close_ int target = safe_open_dir(path, err, errlen);
+	char err[PATH_MAX + 64];
+	_cleanup_close_ int target = safe_open_dir(path, err, sizeof(err));
 
 	if (target < 0)
-		return target;
+		die("%s", err);
 	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return fail("cannot mount on '%s': %s", path, strerror(errno));
-	return 0;
+		die("cannot mount on '%s': %s", path, strerror(errno));
 }
 
 /*
  * A fresh instance of a kernel file system (proc, mqueue) on a root-owned directory; an fd of
  * the mount in *ret_mnt if asked for.
  */
-static int
-kernel_fs(const char *type, const char *path, bool optional, char *err, size_t errlen, int *ret_mnt)
+static void
+kernel_fs(const char *type, const char *path, bool optional, int *ret_mnt)
 {
 	_cleanup_close_ int fs = -1, m = -1;
 	struct stat st;
-	int r;
 
 	if (optional && stat(path, &st) < 0)
-		return 0;
+		return;
 	fs = fsopen(type, FSOPEN_CLOEXEC);
 	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "nsisolate", 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return fail("%s: %s", type, strerror(errno));
+		die("%s: %s", type, strerror(errno));
 	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (m < 0)
-		return fail("%s: %s", type, strerror(errno));
-	r = attach(m, path, err, errlen);
-	if (r == 0 && ret_mnt)
+		die("%s: %s", type, strerror(errno));
+	attach(m, path);
+	if (ret_mnt)
 		*ret_mnt = steal_fd(m);
-	return r;
 }
 
 /*
@@ -426,21 +412,21 @@ detach_procfs(const struct mnt *m)
  * renaming a directory above a procfs between our read and our open makes us read again.  What
  * can be neither reached nor proved covered refuses the session.
  */
-static int
-detach_host_procfs(int proc, char *err, size_t errlen)
+static void
+detach_host_procfs(int proc)
 {
 	char shown[128] = "";
 	struct stat ours;
 
 	if (fstat(proc, &ours) < 0)
-		return fail("cannot stat our /proc: %s", strerror(errno));
+		die("cannot stat our /proc: %s", strerror(errno));
 	for (int pass = 0; pass < 16; pass++) {
 		_cleanup_(mnt_table_free) struct mnt_table t = {0};
 		bool again = false;
 		int r = mnt_table_read(proc, &t);
 
 		if (r < 0)
-			return fail("cannot read our mountinfo: %s", strerror(-r));
+			die("cannot read our mountinfo: %s", strerror(-r));
 		for (size_t i = 0; i < t.n; i++) {
 			const struct mnt *m = &t.v[i];
 
@@ -450,16 +436,16 @@ detach_host_procfs(int proc, char *err, size_t errlen)
 				continue;
 			r = detach_procfs(m);
 			if (r < 0 && r != -ESTALE)
-				return fail("cannot detach the procfs on '%s': %s",
-					    log_safe(m->point, shown, sizeof(shown)), strerror(-r));
+				die("cannot detach the procfs on '%s': %s",
+				    log_safe(m->point, shown, sizeof(shown)), strerror(-r));
 			if (r == -ESTALE)
 				(void)log_safe(m->point, shown, sizeof(shown));
 			again = true;
 		}
 		if (!again)
-			return 0;
+			return;
 	}
-	return fail("a procfs of the host on '%s' cannot be reached to detach it", shown);
+	die("a procfs of the host on '%s' cannot be reached to detach it", shown);
 }
 
 /*
@@ -471,40 +457,40 @@ detach_host_procfs(int proc, char *err, size_t errlen)
  * which works from any PID namespace.  Only root's socket in root's directory is covered;
  * a host without systemd has neither.
  */
-static int
-mask_systemd_private(char *err, size_t errlen)
+static void
+mask_systemd_private(void)
 {
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 					      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
 	_cleanup_close_ int dir = -1, sock = -1, tree = -1;
+	char err[PATH_MAX + 64];
 	struct stat st;
 
 	if (stat("/run/systemd/private", &st) < 0)
-		return 0;
-	dir = safe_open_dir("/run/systemd", err, errlen);
+		return;
+	dir = safe_open_dir("/run/systemd", err, sizeof(err));
 	if (dir < 0)
-		return dir;
+		die("%s", err);
 	sock = openat(dir, "private", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (sock < 0 || fstat(sock, &st) < 0)
-		return fail("cannot open /run/systemd/private: %s", strerror(errno));
+		die("cannot open /run/systemd/private: %s", strerror(errno));
 	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
-		return 0;
+		return;
 	tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
 	    move_mount(tree, "", sock, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return fail("cannot cover /run/systemd/private: %s", strerror(errno));
-	return 0;
+		die("cannot cover /run/systemd/private: %s", strerror(errno));
 }
 
-int
-mounts_apply(struct session *s, char *err, size_t errlen)
+/* Dies on any failure: a session without every mount it was promised must not open. */
+void
+mounts_apply(struct session *s)
 {
 	_cleanup_close_ int self_ns = -1, self_root = -1, proc = -1;
 	struct home home;
-	int r;
 
 	if (!(s->clone_ns & CLONE_NEWNS))
-		return 0;
+		return;
 	/*
 	 * Before any mount: nothing mounted here may propagate back into the host, where it
 	 * would stay after the session, over the host's /proc and /tmp (docs/kernel-facts.md,
@@ -512,64 +498,47 @@ mounts_apply(struct session *s, char *err, size_t errlen)
 	 * host mounts later still shows up inside.
 	 */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return fail("cannot make / a slave mount: %s%s", strerror(errno),
-			    errno == EINVAL ? " (a login program chrooted into a directory that is "
-					      "not a mount point? bind-mount it onto itself first)"
-					    : "");
+		die("cannot make / a slave mount: %s%s", strerror(errno),
+		    errno == EINVAL ? " (a login program chrooted into a directory that is "
+				      "not a mount point? bind-mount it onto itself first)"
+				    : "");
 	self_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	self_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (self_ns < 0 || self_root < 0)
-		return fail("cannot open our mount namespace or root: %s", strerror(errno));
+		die("cannot open our mount namespace or root: %s", strerror(errno));
 	if (s->clone_ns & CLONE_NEWPID) {
-		r = kernel_fs("proc", "/proc", false, err, errlen, &proc);
-		if (r < 0)
-			return r;
-		r = detach_host_procfs(proc, err, errlen);
-		if (r < 0)
-			return r;
-		r = mask_systemd_private(err, errlen);
-		if (r < 0)
-			return r;
+		kernel_fs("proc", "/proc", false, &proc);
+		detach_host_procfs(proc);
+		mask_systemd_private();
 	} else {
 		/* The login program's: it shows us too (is_our_tmpfs reads our mountinfo there). */
 		proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (proc < 0)
-			return fail("cannot open /proc: %s", strerror(errno));
+			die("cannot open /proc: %s", strerror(errno));
 	}
 	home = (struct home){self_ns, self_root, proc};
 
 	for (size_t i = 0; i < s->plan->n_private; i++) {
 		const struct plan_private *p = &s->plan->private[i];
-		int tree = -1;
+		_cleanup_close_ int tree = -1;
 
 		switch (p->type) {
 		case CONF_PRIV_USER:
 			if (s->peer_mnt_fd[i] >= 0)
-				tree = peer_tmpfs(s, i, &home, p, err, errlen);
-			if (tree == -ENOTRECOVERABLE)
-				return tree; /* stranded in the peer's namespace */
+				tree = peer_tmpfs(s, i, &home, p);
 			/* No live peer (or it just ended): this session starts the user's tmpfs. */
 			if (tree < 0)
-				tree = new_tmpfs(p, err, errlen);
+				tree = new_tmpfs(p);
 			break;
 		case CONF_PRIV_SESSION:
-			tree = new_tmpfs(p, err, errlen);
+			tree = new_tmpfs(p);
 			break;
 		case CONF_PRIV_PERSISTENT:
-			tree = persistent_dir(p, s->req->uid, err, errlen);
+			tree = persistent_dir(p, s->req->uid);
 			break;
 		}
-		if (tree < 0)
-			return tree;
-		r = attach(tree, p->path, err, errlen);
-		close(tree);
-		if (r < 0)
-			return r;
+		attach(tree, p->path);
 	}
-	if (s->clone_ns & CLONE_NEWIPC) {
-		r = kernel_fs("mqueue", "/dev/mqueue", true, err, errlen, NULL);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	if (s->clone_ns & CLONE_NEWIPC)
+		kernel_fs("mqueue", "/dev/mqueue", true, NULL);
 }

@@ -25,20 +25,14 @@
 #include "../common/record.h"
 #include "helper.h"
 
-#define fail(...)                                          \
-	({                                                 \
-		(void)xsnprintf(err, errlen, __VA_ARGS__); \
-		-EPERM;                                    \
-	})
-
 /*
  * PID 1, still root, once its namespaces exist: write the record and link it under its name
  * (the inode of its first namespace), so that `nsisolate list`, the nested check and the
  * user's later logins find it.  In PID 1 rather than the first stage, which exits right
  * after the clone: nobody has to wait for anybody.
  */
-static int
-session_register(struct session *s, char *err, size_t errlen)
+static void
+session_register(struct session *s)
 {
 	struct session_record rec = {
 		.id = s->id,
@@ -55,7 +49,7 @@ session_register(struct session *s, char *err, size_t errlen)
 			continue;
 		r = record_ns_inode("self", i, &rec.ns[i]);
 		if (r < 0)
-			return fail("cannot read the session's namespaces: %s", strerror(-r));
+			die("cannot read the session's namespaces: %s", strerror(-r));
 	}
 	(void)xsnprintf(rec.user, sizeof(rec.user), "%s", s->req->user);
 	(void)xsnprintf(rec.service, sizeof(rec.service), "%s", s->req->service);
@@ -67,39 +61,27 @@ session_register(struct session *s, char *err, size_t errlen)
 			(void)xsnprintf(rec.user_dirs[rec.n_user_dirs++], sizeof(rec.user_dirs[0]),
 					"%s", s->plan->private[i].path);
 	if (record_write(s->record_fd, &rec) < 0)
-		return fail("cannot write the session record");
+		die("cannot write the session record");
 	r = record_publish(s->record_fd, s->sessions_fd, s->user_dir_fd, rec.id);
 	if (r < 0)
-		return fail("cannot register the session: %s", strerror(-r));
+		die("cannot register the session: %s", strerror(-r));
 	s->registered = true;
-	return 0;
 }
 
-/* PID 1 gave up during setup: no record may name a session that never was. */
+/*
+ * die() in PID 1, before it answers: no record may name a session that never was.  The
+ * state directories are root's, and we may have dropped root already.
+ */
 static void
-session_unregister(struct session *s)
+session_unregister(void *arg)
 {
+	struct session *s = arg;
+
 	if (!s->registered)
 		return;
+	(void)setfsuid(0);
 	(void)record_unpublish(s->record_fd, s->sessions_fd, s->user_dir_fd, s->id);
 	s->registered = false;
-}
-
-/* Setup failed: tell the module why (the first stage is gone), leave no record, go. */
-_noreturn_ static void
-report_and_exit(struct session *s, const char *msg)
-{
-	struct nsi_reply r = {
-		.magic = NSI_REPLY_MAGIC,
-		.verdict = NSI_FAIL,
-		.on_error = reply_on_error(s->plan->on_error),
-	};
-
-	(void)setfsuid(0); /* the state directories are root's; we may have dropped root */
-	session_unregister(s);
-	(void)xsnprintf(r.msg, sizeof(r.msg), "%s", msg);
-	send_reply(&r, NULL, 0);
-	_exit(HELPER_EXIT_FAIL);
 }
 
 static void
@@ -319,7 +301,7 @@ answer_ready(struct session *s)
 	int fds[2] = {pidfd_open(getpid(), 0), open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};
 
 	if (fds[0] < 0 || fds[1] < 0)
-		report_and_exit(s, "cannot open a pidfd or the root of PID 1");
+		die("cannot open a pidfd or the root of PID 1");
 	(void)xsnprintf(r.rule, sizeof(r.rule), "%s", s->rule);
 	alarm(0);
 	signal(SIGALRM, SIG_DFL);
@@ -357,25 +339,23 @@ give_back_memory(struct session *s)
 void
 pid1_main(struct session *s)
 {
-	char err[256];
 	sigset_t mask;
 	int sfd;
 
+	die_undo(session_unregister, s);
 	signal(SIGALRM, on_alarm);
 	alarm(NSI_SETUP_TIMEOUT_S);
 	if (setsid() < 0)
-		report_and_exit(s, "setsid failed");
+		die("setsid failed");
 	/* The record is named after our namespace; we need the name to remove it. */
 	if (record_id_of("self", s->clone_ns, &s->id) < 0 || login_view_pid(&s->pid) < 0)
-		report_and_exit(s, "cannot read our own namespaces");
-	if (mounts_apply(s, err, sizeof(err)) < 0)
-		report_and_exit(s, err);
+		die("cannot read our own namespaces");
+	mounts_apply(s);
 	if ((s->clone_ns & CLONE_NEWUTS) && s->plan->hostname[0] &&
 	    sethostname(s->plan->hostname, strlen(s->plan->hostname)) < 0)
-		report_and_exit(s, "cannot set the hostname");
+		die("cannot set the hostname");
 	/* Before the user's lock goes (close_extra_fds): the user's next login must find us. */
-	if (session_register(s, err, sizeof(err)) < 0)
-		report_and_exit(s, err);
+	session_register(s);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -383,12 +363,11 @@ pid1_main(struct session *s)
 	sigaddset(&mask, SIGHUP);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
-		report_and_exit(s, "signalfd failed");
+		die("signalfd failed");
 	signal(SIGPIPE, SIG_IGN);
 	close_extra_fds(s, sfd);
-	if (privs_drop(s->req->uid, s->req->gid, err, sizeof(err)) < 0 ||
-	    privs_prove_dropped(s->req->uid, s->req->gid, err, sizeof(err)) < 0)
-		report_and_exit(s, err);
+	privs_drop(s->req->uid, s->req->gid);
+	privs_prove_dropped(s->req->uid, s->req->gid);
 	answer_ready(s);
 	give_back_memory(s);
 	openlog("nsisolate-init", LOG_PID, LOG_AUTHPRIV);

@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <syslog.h>
 
+#include "../common/join.h"
 #include "../common/record.h"
 #include "../common/util.h"
 
@@ -187,6 +188,7 @@ main(int argc, char **argv)
 	struct session_record rec;
 	struct sigaction sa = {.sa_handler = forward};
 	const char *id = getenv(ENV_NAME);
+	char err[256];
 	sigset_t mask, old;
 	int pidfd, status;
 
@@ -201,9 +203,9 @@ main(int argc, char **argv)
 	pidfd = session_pidfd(id, &rec);
 	/* The user manager's services must not inherit the name. */
 	(void)unsetenv(ENV_NAME);
-	/* Every namespace of the session at once, or none (see pam_module/join.c). */
-	if (setns(pidfd, (int)rec.clone_ns) < 0)
-		die("nsisolate-usermgr: cannot enter session %s: %m", id);
+	/* As a login joins it (common/join.c); systemd never runs a user manager chrooted. */
+	if (join_enter(pidfd, rec.init_pid, rec.clone_ns, -1, NULL, err, sizeof(err)) < 0)
+		die("nsisolate-usermgr: cannot enter session %s: %s", id, err);
 	if (chdir("/") < 0)
 		die("nsisolate-usermgr: chdir: %m");
 	private_manager_dir();

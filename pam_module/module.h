@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "../common/identity.h"
+#include "../common/join.h"
 #include "../common/protocol.h"
 #include "../common/util.h"
 
@@ -20,13 +21,11 @@ struct args {
 
 /* What a joined session leaves in the PAM handle (pam_set_data), for close_session. */
 struct state {
-	pid_t opener;	/* only this process may close: su and login fork after open */
-	int pidfd;	/* the session's PID 1 */
-	int control_fd; /* our end of the helper's socket */
-	int saved[4];	/* our own namespaces before joining, in join.c's ns_order */
-	int saved_root; /* our root and cwd before joining (setns(mnt) resets both) */
-	int saved_cwd;
-	int root_fd; /* PID 1's root directory, until the join has used it */
+	pid_t opener;		 /* only this process may close: su and login fork after open */
+	int pidfd;		 /* the session's PID 1 */
+	int control_fd;		 /* our end of the helper's socket */
+	struct join_saved saved; /* where we were before joining */
+	int root_fd;		 /* PID 1's root directory, until the join has used it */
 	unsigned clone_ns;
 	uint64_t id;
 	uid_t uid;
@@ -57,17 +56,6 @@ int spawn_helper(const struct args *a, const struct user_info *u, const char *se
  * malformed one) or recvmsg's -errno.  ret_fds is -1, -1 unless NSI_READY came with both.
  */
 int reply_read(int fd, struct nsi_reply *reply, int ret_fds[2]);
-
-/*
- * The module's error style: a function that can fail returns -errno and says what failed in
- * the caller's err buffer (errlen bytes), errno's text included; pam_nsisolate.c logs it once.
- */
-#define fail(r, what)                                                          \
-	({                                                                     \
-		int r_ = (r);                                                  \
-		(void)xsnprintf(err, errlen, "%s: %s", (what), strerror(-r_)); \
-		r_;                                                            \
-	})
 
 /* join.c: enter the session, leave it, forget it. */
 int join_session(struct state *st, char *err, size_t errlen);

@@ -80,7 +80,7 @@ publish_session(pam_handle_t *pamh, const struct state *st, char *err, size_t er
 
 	if (xsnprintf(env, sizeof(env), "NSISOLATE_SESSION=%" PRIu64, st->id) < 0 ||
 	    pam_putenv(pamh, env) != PAM_SUCCESS)
-		return fail(-ENOMEM, "cannot set NSISOLATE_SESSION in the PAM environment");
+		return fail_errno(-ENOMEM, "cannot set NSISOLATE_SESSION in the PAM environment");
 	return 0;
 }
 
@@ -218,15 +218,13 @@ ask_helper(pam_handle_t *pamh, const struct args *a, const struct login *l, stru
 		.opener = getpid(),
 		.pidfd = fds[0],
 		.control_fd = control,
-		.saved = {-1, -1, -1, -1},
-		.saved_root = -1,
-		.saved_cwd = -1,
 		.root_fd = fds[1],
 		.clone_ns = reply->clone_ns,
 		.id = reply->session_id,
 		.uid = l->u.uid,
 		.init_pid = reply->init_pid,
 	};
+	join_saved_init(&st->saved);
 	return PAM_SUCCESS;
 }
 
@@ -254,7 +252,7 @@ use_session(pam_handle_t *pamh, struct state *st, const char *service, char *err
 		/* Joined but cannot remember it: undo the join, or we could never leave. */
 		if (!st->detached)
 			(void)join_restore(st);
-		r = fail(-ENOMEM, "pam_set_data failed");
+		r = fail_errno(-ENOMEM, "pam_set_data failed");
 	}
 	return r;
 }

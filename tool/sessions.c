@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "../common/join.h"
 #include "../common/record.h"
 #include "../conf/conf.h"
 #include "tool.h"
@@ -296,7 +297,7 @@ cmd_enter(int argc, char **argv)
 	_cleanup_close_ int dfd = -1, rfd = -1, rootfd = -1;
 	struct init_proc init = {.pidfd = -1, .procfd = -1};
 	struct session_record rec;
-	char **cmd;
+	char **cmd, err[256];
 	int status, r;
 	pid_t pid;
 
@@ -337,15 +338,21 @@ cmd_enter(int argc, char **argv)
 	 * /proc directory that find_init checked: it never names another process.
 	 */
 	rootfd = openat(init.procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0 || setns(init.pidfd, (int)rec.clone_ns) < 0 ||
-	    ((rec.clone_ns & CLONE_NEWNS) &&
-	     (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0))) {
-		fprintf(stderr, "nsisolate: cannot enter session %" PRIu64 ": %s\n", rec.id,
-			strerror(errno));
-		init_proc_close(&init);
-		return EXIT_RUNTIME;
+	if (rootfd < 0)
+		(void)xsnprintf(err, sizeof(err), "cannot open its root: %s", strerror(errno));
+	/* As a login joins it (common/join.c). */
+	r = rootfd < 0 ? -EBADF
+		       : join_enter(init.pidfd, init.pid, rec.clone_ns, rootfd, NULL, err,
+				    sizeof(err));
+	if (r == 0 && (rec.clone_ns & CLONE_NEWNS) && chdir("/") < 0) {
+		r = -errno;
+		(void)xsnprintf(err, sizeof(err), "chdir /: %s", strerror(-r));
 	}
 	init_proc_close(&init);
+	if (r < 0) {
+		fprintf(stderr, "nsisolate: cannot enter session %" PRIu64 ": %s\n", rec.id, err);
+		return EXIT_RUNTIME;
+	}
 	/* A fork, so that the command is in the session's PID namespace too. */
 	pid = fork();
 	if (pid < 0) {
