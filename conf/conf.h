@@ -118,8 +118,8 @@ int conf_check_targets(const struct conf *c, struct conf_diags *diags);
 /* ---- resolution ------------------------------------------------------------------------- */
 
 /*
- * Who is logging in, gathered through NSS by the caller (the module or the admin tool), and
- * through which PAM service.
+ * Who is logging in, and through which PAM service.  Gathered through NSS by the module
+ * (which hands it to the helper as arguments: the helper never asks NSS) or by the admin tool.
  */
 struct identity {
 	const char *name;
@@ -181,8 +181,6 @@ size_t conf_exempt_services(const struct conf *c, unsigned *ret_line);
 /* Name `i` of exempt_services, in sorted order; NULL past the end. */
 const char *conf_exempt_service(const struct conf *c, size_t i);
 
-/* The rule's top-level on_error, for failures that come before a plan exists. */
-enum conf_on_error conf_default_on_error(const struct conf *c);
 
 /* Where a value was set: file 0 is the main file, n its n-th drop-in; line 0: the default. */
 struct conf_origin {

@@ -171,11 +171,6 @@ conf_exempt_service(const struct conf *c, size_t i)
 					   : NULL;
 }
 
-enum conf_on_error
-conf_default_on_error(const struct conf *c)
-{
-	return (enum conf_on_error)conf_policy(c, 0)->on_error;
-}
 
 const char *
 conf_private_type_name(enum conf_private_type t)

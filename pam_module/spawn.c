@@ -14,12 +14,6 @@
 #include "../common/util.h"
 #include "module.h"
 
-static void
-argv_free(char **v)
-{
-	free(v);
-}
-
 static char **
 helper_argv(const struct args *a, const struct user_info *u, const char *service, const char *tty,
 	    const char *rhost, char *uid, char *gid)
@@ -111,7 +105,7 @@ spawn_helper(const struct args *a, const struct user_info *u, const char *servic
 	r = posix_spawn(&pid, a->helper, &fa, &attr, argv, empty_env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	argv_free(argv);
+	free(argv); /* the strings are the caller's */
 	if (r != 0) {
 		sigaction(SIGCHLD, &old, NULL);
 		return -r;

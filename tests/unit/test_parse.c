@@ -138,7 +138,6 @@ test_defaults(void **state)
 	assert_false(p.linger);
 	assert_int_equal(p.kill_timeout, 2);
 	assert_int_equal(p.n_private, 0);
-	assert_int_equal(conf_default_on_error(c), CONF_ON_ERROR_DENY);
 	resolve_ok(c, "root", 0, &p);
 	assert_int_equal(p.verdict, PLAN_EXEMPT);
 	conf_free(c);
@@ -170,7 +169,6 @@ test_top_values(void **state)
 	assert_int_equal(p.nested, CONF_NESTED_ISOLATE);
 	assert_true(p.linger);
 	assert_int_equal(p.kill_timeout, 3600);
-	assert_int_equal(conf_default_on_error(c), CONF_ON_ERROR_ALLOW);
 	conf_free(c);
 
 	/* The scalar form of a list, `+=`, and a later `=` that starts the list again. */

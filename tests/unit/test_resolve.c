@@ -291,7 +291,7 @@ test_inheritance(void **state)
 	resolve_ok(c, "x", 1002, &p);
 	assert_int_equal(p.rule_kind, CONF_RULE_TOP);
 	assert_int_equal(p.n_private, 2);
-	assert_int_equal(conf_default_on_error(c), CONF_ON_ERROR_ALLOW);
+	assert_int_equal(p.on_error, CONF_ON_ERROR_ALLOW);
 	conf_free(c);
 }
 
