@@ -5,8 +5,9 @@
 #include "conf.h"
 
 /*
- * Every file is cached, the shipped one too: parsing even 1.5 KB costs a login a dozen page
- * faults (libconfuse's code and allocations), mapping the entry two.
+ * The largest entry written.  Every configuration is cached, the shipped one too: parsing
+ * even 1.5 KB costs a login a dozen page faults (libconfuse's code and allocations), mapping
+ * the entry two.
  */
 #define CONF_CACHE_MAX_SIZE (64u << 20)
 
@@ -14,10 +15,10 @@
 int conf_read_fd(int fd, char **ret, size_t *ret_len, struct conf_diags *d);
 
 /*
- * conf_load() with a cache: parsed once per change of the file and kept,
+ * conf_load() with a cache: parsed once per change of the file or of its drop-ins and kept,
  * already checked and flat, in `cache_dirfd` (a root-only directory), then mapped as it is.
- * An entry is used only while the file holds the very text it was parsed from (the entry
- * keeps a copy; every call reads the file and compares).  With cache_dirfd < 0, or when the
+ * An entry is used only while the file and its drop-ins hold the very texts it was parsed
+ * from (the entry keeps a copy; every call reads them all and compares).  With cache_dirfd < 0, or when the
  * cache cannot be used, it is plain conf_load().
  */
 int conf_load_cached(const char *path, uid_t owner, int cache_dirfd, struct conf **ret,
