@@ -86,6 +86,7 @@ HELPER_SRC := helper/main.c helper/request.c helper/launch.c helper/mounts.c hel
               helper/privs.c helper/net.c common/util.c common/safepath.c common/record.c \
               common/ns.c
 PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/reply.c pam_module/join.c \
+              pam_module/logline.c \
               pam_module/unit.c common/util.c common/identity.c common/ns.c common/record.c common/join.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
@@ -147,14 +148,17 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(CONF_SRC) $(COMMON_SRC))
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) \
 		-o $@ $< $(call obj,$(CONF_SRC) $(COMMON_SRC)) $(CONFUSE_LIBS) $(CMOCKA_LIBS)
 
-# The module's reply checks and the helper's argument parsing link only their own pieces: the
-# plain objects of the same sources (the module's own, under $(O)/pam/, hide their symbols).
-UNIT_ALONE := $(addprefix $(BUILD)/tests/,test_hostile_reply test_request test_hostile_request)
+# The module's reply checks and log lines and the helper's argument parsing link only their own
+# pieces: the plain objects of the same sources (the module's own, under $(O)/pam/, hide their
+# symbols).
+UNIT_ALONE := $(addprefix $(BUILD)/tests/,test_hostile_reply test_request test_hostile_request \
+	test_logline)
 $(UNIT_ALONE): $(BUILD)/tests/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP $(LDHARDEN) $(LDFLAGS) \
 		-o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_hostile_reply: $(call obj,pam_module/reply.c common/util.c)
+$(BUILD)/tests/test_logline: $(call obj,pam_module/logline.c common/util.c)
 $(BUILD)/tests/test_request $(BUILD)/tests/test_hostile_request: \
 	$(call obj,helper/request.c common/util.c)
 

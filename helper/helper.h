@@ -38,6 +38,8 @@ struct request {
  */
 int request_parse(int argc, char **argv, struct request *req);
 void request_describe_rule(const struct plan *p, char *buf, size_t size);
+/* The rule as the reply names it for the module's log line (common/protocol.h). */
+void request_rule_tag(const struct plan *p, char *buf, size_t size);
 
 /* Everything PID 1 inherits from the first stage. */
 struct session {

@@ -80,6 +80,37 @@ request_parse(int argc, char **argv, struct request *req)
 	return 0;
 }
 
+/*
+ * The rule's name in the reply (common/protocol.h), for the module's log line: "top",
+ * "exempt", or "KIND:NAME:FILE:LINE".  A section's name has no ':' (conf_check_name), so the
+ * module splits it at the second one.  FILE:LINE is kept whole and the name cut short to
+ * fit; a FILE:LINE that does not fit leaves "KIND:NAME" alone.
+ */
+void
+request_rule_tag(const struct plan *p, char *buf, size_t size)
+{
+	const char *kind = p->rule_kind == CONF_RULE_USER ? "user" : "group";
+	char at[PATH_MAX + 16];
+	size_t room;
+
+	if (p->verdict == PLAN_EXEMPT) {
+		(void)xsnprintf(buf, size, "exempt");
+		return;
+	}
+	if (p->rule_kind == CONF_RULE_TOP) {
+		(void)xsnprintf(buf, size, "top");
+		return;
+	}
+	(void)xsnprintf(at, sizeof(at), "%s:%u", p->rule_file ? p->rule_file : "?", p->rule_line);
+	/* "KIND:" ":" and the NUL, and one byte of the name at least. */
+	room = strlen(kind) + strlen(at) + 3;
+	if (size <= room) {
+		(void)xsnprintf(buf, size, "%s:%s", kind, p->rule_title);
+		return;
+	}
+	(void)xsnprintf(buf, size, "%s:%.*s:%s", kind, (int)(size - room), p->rule_title, at);
+}
+
 void
 request_describe_rule(const struct plan *p, char *buf, size_t size)
 {

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* pam_nsisolate's parts: the entry points (pam_nsisolate.c), spawn.c, reply.c and join.c. */
+/*
+ * pam_nsisolate's parts: the entry points (pam_nsisolate.c), spawn.c, reply.c, join.c and
+ * logline.c.
+ */
 #ifndef NSISOLATE_MODULE_H
 #define NSISOLATE_MODULE_H
 
@@ -7,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "../common/identity.h"
 #include "../common/join.h"
@@ -32,6 +36,7 @@ struct state {
 	pid_t init_pid;
 	bool detached; /* built for nsisolate-usermgr to enter: never joined by this process */
 	bool closed;
+	struct timespec opened; /* CLOCK_BOOTTIME when it opened: the close line's duration */
 };
 
 /* unit.c: who opens the session (see there why a systemd unit is different). */
@@ -62,5 +67,18 @@ int join_session(struct state *st, char *err, size_t errlen);
 int join_restore(struct state *st);
 bool join_remove_record(const struct state *st, bool only_if_stale);
 void join_close_fds(struct state *st);
+
+/* logline.c: the key=value log lines of open and close (pam_nsisolate(8), LOG MESSAGES). */
+struct logline {
+	char *buf;
+	size_t size, n;
+	bool truncated; /* a pair did not fit: left out */
+};
+void logline_init(struct logline *l, char *buf, size_t size);
+/* Append " key=value"; a NULL value is "-". */
+void logline_add(struct logline *l, const char *key, const char *value);
+void logline_addf(struct logline *l, const char *key, const char *fmt, ...) _printf_(3, 4);
+/* rule= and rule_at= from the helper's name for the rule (common/protocol.h). */
+void logline_add_rule(struct logline *l, const char *tag);
 
 #endif

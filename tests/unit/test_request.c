@@ -120,14 +120,56 @@ test_describe_rule(void **state)
 	assert_string_equal(buf, "group 'xx");
 }
 
+/* The reply's name for the rule, which the module splits for rule= and rule_at=. */
+static void
+test_rule_tag(void **state)
+{
+	char title[300], buf[128], want[128];
+	struct plan p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.verdict = PLAN_ISOLATE;
+	p.rule_kind = CONF_RULE_TOP;
+	request_rule_tag(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "top");
+
+	p.rule_kind = CONF_RULE_GROUP;
+	p.rule_title = "students";
+	p.rule_file = "/etc/security/nsisolate.d/50-lab.conf";
+	p.rule_line = 3;
+	request_rule_tag(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "group:students:/etc/security/nsisolate.d/50-lab.conf:3");
+	p.verdict = PLAN_EXEMPT;
+	request_rule_tag(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "exempt");
+
+	/* A long name is cut short; the place is kept whole, and the buffer full. */
+	memset(title, 'x', sizeof(title) - 1);
+	title[sizeof(title) - 1] = '\0';
+	p.verdict = PLAN_ISOLATE;
+	p.rule_kind = CONF_RULE_USER;
+	p.rule_title = title;
+	p.rule_file = "/etc/security/nsisolate.conf";
+	p.rule_line = 4294967295u;
+	request_rule_tag(&p, buf, sizeof(buf));
+	assert_int_equal(strlen(buf), sizeof(buf) - 1);
+	snprintf(want, sizeof(want), ":%s:4294967295", p.rule_file);
+	assert_string_equal(buf + strlen(buf) - strlen(want), want);
+	assert_memory_equal(buf, "user:xxx", 8);
+
+	/* No room for the place: the rule alone, with one ':' (the module then says rule_at=-). */
+	request_rule_tag(&p, buf, 20);
+	assert_string_equal(buf, "user:xxxxxxxxxxxxxx");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_many_groups),
-		cmocka_unit_test(test_describe_rule),
+		cmocka_unit_test(test_full),	    cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_many_groups), cmocka_unit_test(test_describe_rule),
+		cmocka_unit_test(test_rule_tag),
 	};
 
 	return cmocka_run_group_tests_name("request", tests, NULL, NULL);
