@@ -181,7 +181,6 @@ size_t conf_exempt_services(const struct conf *c, unsigned *ret_line);
 /* Name `i` of exempt_services, in sorted order; NULL past the end. */
 const char *conf_exempt_service(const struct conf *c, size_t i);
 
-
 /* Where a value was set: file 0 is the main file, n its n-th drop-in; line 0: the default. */
 struct conf_origin {
 	uint32_t file;

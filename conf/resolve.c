@@ -171,7 +171,6 @@ conf_exempt_service(const struct conf *c, size_t i)
 					   : NULL;
 }
 
-
 const char *
 conf_private_type_name(enum conf_private_type t)
 {
