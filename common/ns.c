@@ -11,6 +11,7 @@ const struct ns_type ns_types[NS_COUNT] = {
 	[NS_IPC] = {.name = "ipc", .proc = "ipc", .clone = CLONE_NEWIPC, .id = 2, .join = 1},
 	[NS_PID] = {.name = "pid", .proc = "pid", .clone = CLONE_NEWPID, .id = 1, .join = 3},
 	[NS_UTS] = {.name = "uts", .proc = "uts", .clone = CLONE_NEWUTS, .id = 3, .join = 2},
+	[NS_NET] = {.name = "net", .proc = "net", .clone = CLONE_NEWNET, .id = 4, .join = 4},
 };
 
 static unsigned

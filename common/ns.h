@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-enum ns_index { NS_MOUNT, NS_IPC, NS_PID, NS_UTS, NS_COUNT };
+enum ns_index { NS_MOUNT, NS_IPC, NS_PID, NS_UTS, NS_NET, NS_COUNT };
 
 #define NS_BIT(i) (1u << (i))
 #define NS_ALL	  (NS_BIT(NS_COUNT) - 1)

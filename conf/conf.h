@@ -33,7 +33,10 @@ enum conf_ns {
 	CONF_NS_IPC = NS_BIT(NS_IPC),
 	CONF_NS_PID = NS_BIT(NS_PID),
 	CONF_NS_UTS = NS_BIT(NS_UTS),
+	CONF_NS_NET = NS_BIT(NS_NET),
 	CONF_NS_ALL = NS_ALL,
+	/* What a rule gets when nothing sets `namespaces`: a network of its own only on request. */
+	CONF_NS_DEFAULT = CONF_NS_MOUNT | CONF_NS_IPC | CONF_NS_PID | CONF_NS_UTS,
 };
 
 enum conf_private_type { CONF_PRIV_SESSION, CONF_PRIV_USER, CONF_PRIV_PERSISTENT };

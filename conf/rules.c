@@ -19,7 +19,7 @@
 static const struct conf_policy builtin_defaults = {
 	.kind = CONF_RULE_TOP,
 	.isolate = 1,
-	.namespaces = CONF_NS_ALL,
+	.namespaces = CONF_NS_DEFAULT,
 	.on_error = CONF_ON_ERROR_DENY,
 	.nested = CONF_NESTED_SKIP,
 	.kill_timeout = 2,

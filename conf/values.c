@@ -202,8 +202,7 @@ conf_parse_ns(const char *s, unsigned *ret, char *err, size_t errlen)
 		return 0;
 	}
 	ns_format(NS_ALL, ", ", known, sizeof(known));
-	if (strcmp(s, "net") == 0 || strcmp(s, "cgroup") == 0 || strcmp(s, "user") == 0 ||
-	    strcmp(s, "time") == 0)
+	if (strcmp(s, "cgroup") == 0 || strcmp(s, "user") == 0 || strcmp(s, "time") == 0)
 		return fail("namespace '%s' is not supported (yet); use %s", s, known);
 	return fail("'%s' is not a namespace; use %s", s, known);
 }

@@ -115,7 +115,7 @@ void mounts_apply(struct session *s);
  * net.c: PID 1, still privileged, in the session's new network namespace: `lo` up, which
  * gives it 127.0.0.1 and ::1.
  */
-int net_lo_up(char *err, size_t errlen);
+void net_lo_up(void);
 
 /*
  * privs.c: PID 1 becomes unprivileged (euid = the user's; real and saved uid 0; every gid the

@@ -15,30 +15,18 @@
 #include "helper.h"
 
 /* PID 1, still privileged (CAP_NET_ADMIN), inside the session's new network namespace. */
-int
-net_lo_up(char *err, size_t errlen)
+void
+net_lo_up(void)
 {
 	struct ifreq ifr = {.ifr_name = "lo"};
 	/* Any socket reaches the interface ioctls; a datagram one needs nothing but itself. */
 	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int r;
 
-	if (fd < 0) {
-		r = -errno;
-		(void)xsnprintf(err, errlen, "cannot open a socket to bring up 'lo': %s",
-				strerror(-r));
-		return r;
-	}
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-		r = -errno;
-		(void)xsnprintf(err, errlen, "cannot read the flags of 'lo': %s", strerror(-r));
-		return r;
-	}
+	if (fd < 0)
+		die("cannot open a socket to bring up 'lo': %s", strerror(errno));
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		die("cannot read the flags of 'lo': %s", strerror(errno));
 	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) {
-		r = -errno;
-		(void)xsnprintf(err, errlen, "cannot bring up 'lo': %s", strerror(-r));
-		return r;
-	}
-	return 0;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		die("cannot bring up 'lo': %s", strerror(errno));
 }

@@ -354,6 +354,9 @@ pid1_main(struct session *s)
 	if ((s->clone_ns & CLONE_NEWUTS) && s->plan->hostname[0] &&
 	    sethostname(s->plan->hostname, strlen(s->plan->hostname)) < 0)
 		die("cannot set the hostname");
+	/* Only `lo`, and up, before the module joins: sshd's forwardings land there. */
+	if (s->clone_ns & CLONE_NEWNET)
+		net_lo_up();
 	/* Before the user's lock goes (close_extra_fds): the user's next login must find us. */
 	session_register(s);
 	sigemptyset(&mask);

@@ -15,18 +15,7 @@ LU=nsitestsh${TAG}l
 ADM=nsitestsh${TAG}g
 SVC=nsitest-sshd-$TAG
 
-# A mount that leaked out of a session would show in the lab's table (sshd's mount namespace),
-# not ours: e2e.bash's mount check after every test looks there too.
-eval "lib_$(declare -f our_mounts)"
-our_mounts() { echo $(($(lib_our_mounts) + $(lab_mount_changes))); }
-ssh_cleanup() {
-	local rc=$?
-	set +e
-	lab_stop_all
-	(exit "$rc")
-	nsi_cleanup
-}
-trap ssh_cleanup EXIT
+lab_suite
 unset SSH_AUTH_SOCK SSH_AGENT_PID DISPLAY XAUTHORITY
 
 nsi_user "$A"

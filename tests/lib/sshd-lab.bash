@@ -21,6 +21,8 @@
 #   lab_start NAME SERVICE USERS [LEVEL]    an sshd; `ssh -F $SSH_CFG USER@NAME` reaches it
 #   lab_stop NAME / lab_stop_all
 #   lab_mount_changes                       what changed in the labs' mount tables
+#   lab_suite                               for a suite: the mount check counts the labs' too,
+#                                           and the labs stop first at exit
 #   S ARGS...                               ssh through the labs' client config
 # and, for the suites' tests, assertions that end the test with what they expected and got:
 # die, must, expect_eq, expect_line, expect_no_line; field and at_exit.
@@ -239,6 +241,22 @@ lab_mount_changes() {
 }
 
 S() { timeout 60 ssh -F "$SSH_CFG" "$@"; }
+
+# A mount that leaked out of a session would show in a lab's table (sshd's mount namespace),
+# not ours: e2e.bash's mount check after every test looks there too.  At exit the labs stop
+# before e2e.bash's cleanup removes the users and $W.
+lab_suite() {
+	if ! declare -F lib_our_mounts >/dev/null; then eval "lib_$(declare -f our_mounts)"; fi
+	our_mounts() { echo $(($(lib_our_mounts) + $(lab_mount_changes))); }
+	trap lab_suite_cleanup EXIT
+}
+lab_suite_cleanup() {
+	local rc=$?
+	set +e
+	lab_stop_all
+	(exit "$rc")
+	nsi_cleanup
+}
 
 # ---- for the tests of the suites that log in through the lab ----------------------------------
 

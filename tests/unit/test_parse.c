@@ -44,7 +44,7 @@ test_spec_example(void **state)
 	assert_int_equal(p.verdict, PLAN_ISOLATE);
 	assert_int_equal(p.rule_kind, CONF_RULE_TOP);
 	assert_null(p.rule_title);
-	assert_int_equal(p.namespaces, CONF_NS_ALL);
+	assert_int_equal(p.namespaces, CONF_NS_DEFAULT);
 	assert_string_equal(p.hostname, "");
 	assert_int_equal(p.on_error, CONF_ON_ERROR_DENY);
 	assert_int_equal(p.nested, CONF_NESTED_SKIP);
@@ -114,7 +114,7 @@ test_shipped_config(void **state)
 
 	resolve_ok(c, "someone", 1000, &p, "users");
 	assert_int_equal(p.verdict, PLAN_ISOLATE);
-	assert_int_equal(p.namespaces, CONF_NS_ALL);
+	assert_int_equal(p.namespaces, CONF_NS_DEFAULT);
 	assert_int_equal(p.n_private, 3);
 	resolve_ok(c, "root", 0, &p);
 	assert_int_equal(p.verdict, PLAN_EXEMPT);
@@ -124,14 +124,14 @@ test_shipped_config(void **state)
 static void
 test_defaults(void **state)
 {
-	/* An empty file: everyone but root isolated in every namespace, nothing private. */
+	/* An empty file: everyone but root isolated in every namespace but net, nothing private. */
 	struct conf *c = expect_ok("");
 	struct plan p;
 
 	resolve_ok(c, "bob", 1001, &p);
 	assert_int_equal(p.verdict, PLAN_ISOLATE);
 	assert_int_equal(p.rule_kind, CONF_RULE_TOP);
-	assert_int_equal(p.namespaces, CONF_NS_ALL);
+	assert_int_equal(p.namespaces, CONF_NS_DEFAULT);
 	assert_string_equal(p.hostname, "");
 	assert_int_equal(p.on_error, CONF_ON_ERROR_DENY);
 	assert_int_equal(p.nested, CONF_NESTED_SKIP);
@@ -249,7 +249,7 @@ test_top_errors(void **state)
 		{"isolate = maybe", "invalid boolean value for option 'isolate'"},
 		{"isolate = 1", "invalid boolean value for option 'isolate'"},
 		{"linger = sometimes", "invalid boolean value for option 'linger'"},
-		{"namespaces = {mount, net}", "namespace 'net' is not supported (yet)"},
+		{"namespaces = {mount, time}", "namespace 'time' is not supported (yet)"},
 		{"namespaces = {mount, cgroup}", "namespace 'cgroup' is not supported (yet)"},
 		{"namespaces = {mount, mnt}", "'mnt' is not a namespace"},
 		{"namespaces = {mount, ipc, mount}", "namespaces: 'mount' is listed twice"},
@@ -329,8 +329,8 @@ test_lines_after_comments(void **state)
 	/* Comment lines inside sections and lists. */
 	expect_error("# top\nuser \"a\" {\n  # inside\n  # again\n  on_error = never\n}\n", 5,
 		     "on_error 'never'");
-	expect_error("namespaces = {\n  # first\n  mount,\n  # second\n  net\n}\n", 5,
-		     "namespace 'net'");
+	expect_error("namespaces = {\n  # first\n  mount,\n  # second\n  cgroup\n}\n", 5,
+		     "namespace 'cgroup'");
 	expect_error("exempt_users = {\n  \"root\",\n\n  \"a:b\", # no\n  \"bob\"\n}\n", 4,
 		     "exempt_users: 'a:b'");
 	expect_error("exempt_services = {\n  \"cron\",\n  # atd too\n  \"atd\",\n  \"a/b\"\n}\n", 5,
@@ -376,7 +376,7 @@ test_multiple_errors(void **state)
 	struct parsed p;
 
 	parse(&p, "# several problems\n"		     /* 1 */
-		  "namespaces = {mount, uts, net}\n"	     /* 2 */
+		  "namespaces = {mount, uts, cgroup}\n"	     /* 2 */
 		  "hostname = \"a b\"\n"		     /* 3 */
 		  "kill_timeout = 9999\n"		     /* 4 */
 		  "exempt_users = {\"root\", \"x:y\"}\n"     /* 5 */
@@ -393,7 +393,7 @@ test_multiple_errors(void **state)
 		  "}\n"					     /* 16 */
 		  "user \"u\" {}\n"			     /* 17 */
 		  "exempt_services = {cron, \"\", cron}\n"); /* 18 */
-	assert_diag(&p, 2, "namespace 'net' is not supported");
+	assert_diag(&p, 2, "namespace 'cgroup' is not supported");
 	assert_diag(&p, 3, "' ' cannot appear in a host name");
 	assert_diag(&p, 4, "kill_timeout '9999'");
 	assert_diag(&p, 5, "exempt_users: 'x:y'");

@@ -22,8 +22,8 @@
 static void
 test_ns_orders(void **state)
 {
-	static const enum ns_index id[] = {NS_MOUNT, NS_PID, NS_IPC, NS_UTS};
-	static const enum ns_index join[] = {NS_IPC, NS_UTS, NS_PID, NS_MOUNT};
+	static const enum ns_index id[] = {NS_MOUNT, NS_PID, NS_IPC, NS_UTS, NS_NET};
+	static const enum ns_index join[] = {NS_IPC, NS_UTS, NS_PID, NS_NET, NS_MOUNT};
 
 	assert_int_equal(NS_COUNT, ARRAY_SIZE(id));
 	for (size_t n = 0; n < NS_COUNT; n++) {
@@ -41,14 +41,15 @@ test_ns_names(void **state)
 	assert_int_equal(ns_lookup("mount"), NS_MOUNT);
 	assert_int_equal(ns_lookup("uts"), NS_UTS);
 	assert_int_equal(ns_lookup("mnt"), -1);
-	assert_int_equal(ns_lookup("net"), -1);
+	assert_int_equal(ns_lookup("net"), NS_NET);
+	assert_int_equal(ns_lookup("cgroup"), -1);
 	assert_int_equal(ns_clone_flags(NS_ALL),
-			 CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWUTS);
+			 CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNET);
 	assert_int_equal(ns_clone_flags(NS_BIT(NS_PID)), CLONE_NEWPID);
 	assert_int_equal(ns_from_clone_flags(CLONE_NEWNS | CLONE_NEWUTS | CLONE_VM),
 			 NS_BIT(NS_MOUNT) | NS_BIT(NS_UTS));
 	ns_format(NS_ALL, ", ", buf, sizeof(buf));
-	assert_string_equal(buf, "mount, ipc, pid, uts");
+	assert_string_equal(buf, "mount, ipc, pid, uts, net");
 	ns_format(NS_ALL, ", ", buf, 11);
 	assert_string_equal(buf, "mount, ipc");
 	for (size_t i = 0; i < NS_COUNT; i++)
@@ -72,7 +73,7 @@ static const struct session_record sample = {
 	.user_dirs = {"/tmp", "/var/tmp"},
 };
 
-/* The text is what every earlier version wrote too, byte for byte: old records parse. */
+/* The text is what every earlier version wrote too, byte for byte, but for ns.net. */
 static const char sample_text[] = "id=4026532301\n"
 				  "pid=4242\n"
 				  "uid=1001\n"
@@ -83,6 +84,7 @@ static const char sample_text[] = "id=4026532301\n"
 				  "ns.pid=4026532304\n"
 				  "ns.ipc=4026532303\n"
 				  "ns.uts=0\n"
+				  "ns.net=0\n"
 				  "user=alice\n"
 				  "service=sshd\n"
 				  "tty=ssh\n"
@@ -104,6 +106,18 @@ test_round_trip(void **state)
 	assert_memory_equal(buf, sample_text, (size_t)n);
 	assert_int_equal(record_parse(buf, (size_t)n, &back), 0);
 	assert_memory_equal(&back, &sample, sizeof(back));
+	/* A record written before `net` existed has no ns.net: it reads the same. */
+	assert_non_null(strstr(sample_text, "ns.net=0\n"));
+	{
+		char old[sizeof(sample_text)];
+		const char *net = strstr(sample_text, "ns.net=0\n");
+		size_t head = (size_t)(net - sample_text), len = sizeof(sample_text) - 1 - 9;
+
+		memcpy(old, sample_text, head);
+		memcpy(old + head, net + 9, len - head);
+		assert_int_equal(record_parse(old, len, &back), 0);
+		assert_memory_equal(&back, &sample, sizeof(back));
+	}
 	/* Too small a buffer is an error, never a record cut short. */
 	assert_int_equal(record_format(&sample, buf, 100), -ENAMETOOLONG);
 }
@@ -142,7 +156,7 @@ test_parse_refuses(void **state)
 static void
 test_parse_skips_unknown(void **state)
 {
-	static const char text[] = "id=7\npid=8\nfuture=whatever\nns.net=9\nuser=bob";
+	static const char text[] = "id=7\npid=8\nfuture=whatever\nns.cgroup=9\nuser=bob";
 	struct session_record r;
 
 	assert_int_equal(record_parse(text, sizeof(text) - 1, &r), 0);

@@ -296,6 +296,44 @@ test_inheritance(void **state)
 }
 
 /*
+ * `net` (a network namespace with only lo) only where a rule lists it: the built-in default
+ * leaves it out.  Inherited like any other value; it alone is a valid set.
+ */
+static void
+test_net(void **state)
+{
+	struct conf *c = expect_ok("group \"exam\" {\n"
+				   "  namespaces = {mount, ipc, pid, uts, net}\n"
+				   "}\n"
+				   "user \"proctor\" {}\n");
+	struct plan p;
+
+	resolve_ok(c, "student", 1000, &p, "users", "exam");
+	assert_int_equal(p.rule_kind, CONF_RULE_GROUP);
+	assert_int_equal(p.namespaces, CONF_NS_DEFAULT | CONF_NS_NET);
+	resolve_ok(c, "proctor", 1001, &p, "exam");
+	assert_int_equal(p.rule_kind, CONF_RULE_USER);
+	assert_int_equal(p.namespaces, CONF_NS_DEFAULT);
+	resolve_ok(c, "other", 1002, &p, "users");
+	assert_int_equal(p.namespaces, CONF_NS_DEFAULT);
+	conf_free(c);
+
+	c = expect_ok("namespaces = {net, mount}\n"
+		      "user \"a\" {}\n"
+		      "user \"b\" { namespaces = {mount, ipc} }\n"
+		      "user \"c\" { namespaces = {net} }\n");
+	resolve_ok(c, "a", 1000, &p);
+	assert_int_equal(p.namespaces, CONF_NS_MOUNT | CONF_NS_NET);
+	resolve_ok(c, "b", 1001, &p);
+	assert_int_equal(p.namespaces, CONF_NS_MOUNT | CONF_NS_IPC);
+	resolve_ok(c, "c", 1002, &p);
+	assert_int_equal(p.namespaces, CONF_NS_NET);
+	resolve_ok(c, "x", 1003, &p);
+	assert_int_equal(p.namespaces, CONF_NS_MOUNT | CONF_NS_NET);
+	conf_free(c);
+}
+
+/*
  * What a section's own namespaces make moot does not apply to it: a hostname it inherits
  * without 'uts', private directories it inherits without 'mount'.  A plan never asks PID 1
  * for what it could only do to the host.
@@ -492,7 +530,7 @@ main(void)
 		cmocka_unit_test(test_many_groups),    cmocka_unit_test(test_inheritance),
 		cmocka_unit_test(test_isolate_false),  cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_inherited_moot), cmocka_unit_test(test_odd_names),
-		cmocka_unit_test(test_many_sections),
+		cmocka_unit_test(test_many_sections),  cmocka_unit_test(test_net),
 	};
 
 	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);

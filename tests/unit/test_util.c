@@ -153,9 +153,12 @@ test_names(void **state)
 	assert_string_equal(conf_ns_name(CONF_NS_IPC), "ipc");
 	assert_string_equal(conf_ns_name(CONF_NS_PID), "pid");
 	assert_string_equal(conf_ns_name(CONF_NS_UTS), "uts");
+	assert_string_equal(conf_ns_name(CONF_NS_NET), "net");
 	assert_string_equal(conf_ns_name(CONF_NS_ALL), "?");
 
 	conf_ns_format(CONF_NS_ALL, buf, sizeof(buf));
+	assert_string_equal(buf, "mount,ipc,pid,uts,net");
+	conf_ns_format(CONF_NS_DEFAULT, buf, sizeof(buf));
 	assert_string_equal(buf, "mount,ipc,pid,uts");
 	conf_ns_format(CONF_NS_PID | CONF_NS_MOUNT, buf, sizeof(buf));
 	assert_string_equal(buf, "mount,pid");

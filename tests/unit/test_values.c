@@ -188,7 +188,9 @@ test_choices(void **state)
 	assert_int_equal(ns, CONF_NS_PID);
 	assert_int_equal(conf_parse_ns("uts", &ns, err, sizeof(err)), 0);
 	assert_int_equal(ns, CONF_NS_UTS);
-	assert_refused(conf_parse_ns("net", &ns, err, sizeof(err)), "not supported (yet)");
+	assert_int_equal(conf_parse_ns("net", &ns, err, sizeof(err)), 0);
+	assert_int_equal(ns, CONF_NS_NET);
+	assert_refused(conf_parse_ns("network", &ns, err, sizeof(err)), "is not a namespace");
 	assert_refused(conf_parse_ns("cgroup", &ns, err, sizeof(err)), "not supported (yet)");
 	assert_refused(conf_parse_ns("user", &ns, err, sizeof(err)), "not supported (yet)");
 	assert_refused(conf_parse_ns("time", &ns, err, sizeof(err)), "not supported (yet)");
