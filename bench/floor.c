@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * floor [NOOP]: the kernel work of one session and nothing else, in a small static program
- * (like the helper: its clone copies a small address space, not the login program's).
+ * floor [--net] [NOOP]: the kernel work of one session and nothing else, in a small static
+ * program (like the helper: its clone copies a small address space, not the login program's).
  * clone3 of the four namespaces with a pidfd; the child, the session's PID 1, makes / a
  * slave, mounts a tmpfs on /tmp, /var/tmp and /dev/shm and a fresh /proc, sets the hostname,
  * says "ready" through a pipe and waits for SIGTERM.  We save fds of our own namespaces,
  * join with one setns(pidfd), fork and reap a "shell", go back to our own namespaces and
- * signal PID 1 without waiting.  With NOOP, first one posix_spawn and wait of that static
+ * signal PID 1 without waiting.  With --net, a network namespace too, whose `lo` PID 1
+ * brings up (helper/net.c's one ioctl), joined and left like the others.  With NOOP, first one posix_spawn and wait of that static
  * no-op program: the one exec a design with a static helper cannot avoid.  Prints "open
  * close session" in ms, like pamtime.
  *
@@ -15,14 +16,19 @@
  */
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,9 +52,25 @@ fail(const char *what)
 	exit(1);
 }
 
+/* `lo` up in a new network namespace, as the helper does it. */
+static int
+lo_up(void)
+{
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -1;
+
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 /* PID 1 of the floor's session: the mounts and the hostname, then wait to be told to go. */
 _Noreturn static void
-floor_pid1(int ready, const sigset_t *term)
+floor_pid1(int ready, const sigset_t *term, bool net)
 {
 	static const char *const dirs[] = {"/tmp", "/var/tmp", "/dev/shm"};
 	int sig;
@@ -61,6 +83,8 @@ floor_pid1(int ready, const sigset_t *term)
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
 	    sethostname("floor", 5) < 0)
 		_exit(3);
+	if (net && lo_up() < 0)
+		_exit(5);
 	if (write(ready, "", 1) != 1)
 		_exit(4);
 	close(ready);
@@ -86,12 +110,18 @@ int
 main(int argc, char **argv)
 {
 	struct clone_args args = {.flags = CLONE_PIDFD | FLOOR_NS, .exit_signal = SIGCHLD};
-	int pidfd = -1, ready[2], status, saved[4];
+	int pidfd = -1, ready[2], status, saved[5] = {-1, -1, -1, -1, -1};
+	bool net = argc > 1 && strcmp(argv[1], "--net") == 0;
 	double t0, t1, t2, t3;
 	sigset_t term, old;
 	pid_t pid;
 	char c;
 
+	if (net) {
+		args.flags |= CLONE_NEWNET;
+		argc--;
+		argv++;
+	}
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 
@@ -103,7 +133,9 @@ main(int argc, char **argv)
 	saved[1] = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
 	saved[2] = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
 	saved[3] = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (saved[0] < 0 || saved[1] < 0 || saved[2] < 0 || saved[3] < 0)
+	if (net)
+		saved[4] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (saved[0] < 0 || saved[1] < 0 || saved[2] < 0 || saved[3] < 0 || (net && saved[4] < 0))
 		fail("open /proc/self/ns");
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		fail("pipe2");
@@ -112,7 +144,7 @@ main(int argc, char **argv)
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0) {
 		close(ready[0]);
-		floor_pid1(ready[1], &term);
+		floor_pid1(ready[1], &term, net);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
@@ -121,7 +153,7 @@ main(int argc, char **argv)
 	if (read(ready[0], &c, 1) != 1)
 		fail("the floor's PID 1 failed its setup");
 	close(ready[0]);
-	if (setns(pidfd, FLOOR_NS) < 0)
+	if (setns(pidfd, (int)(args.flags & ~(uint64_t)CLONE_PIDFD)) < 0)
 		fail("setns");
 	t1 = now_ms();
 
@@ -134,7 +166,8 @@ main(int argc, char **argv)
 	t2 = now_ms();
 
 	if (setns(saved[0], CLONE_NEWNS) < 0 || setns(saved[1], CLONE_NEWIPC) < 0 ||
-	    setns(saved[2], CLONE_NEWUTS) < 0 || setns(saved[3], CLONE_NEWPID) < 0)
+	    setns(saved[2], CLONE_NEWUTS) < 0 || setns(saved[3], CLONE_NEWPID) < 0 ||
+	    (net && setns(saved[4], CLONE_NEWNET) < 0))
 		fail("setns back");
 	(void)pidfd_send_signal(pidfd, SIGTERM, NULL, 0);
 	close(pidfd);

@@ -9,7 +9,7 @@
  *   pamtime -s SERVICE -u USER [-n N] [-d CONFDIR]       one PAM stack, human-readable
  *   pamtime [OPTIONS] CASE...                           several stacks, interleaved
  *
- * CASE: LABEL=pam:SERVICE:USER, or LABEL=run:PROGRAM[,ARG] (a program that does one session
+ * CASE: LABEL=pam:SERVICE:USER, or LABEL=run:PROGRAM[,ARG[,ARG]] (a program that does one session
  * itself and prints "open close session" in ms: bench/floor), each optionally followed by
  * @NS, a mount namespace made with -m.
  *   -d CONFDIR        PAM services from CONFDIR (pam_start_confdir), not /etc/pam.d
@@ -66,7 +66,7 @@ struct sample {
 struct bcase {
 	char label[64];
 	const char *service, *user; /* a PAM stack */
-	char *run[3];		    /* or a program that times its own session */
+	char *run[4];		    /* or a program that times its own session, and its args */
 	int ns;			    /* index into ns_fd, or -1 for the base namespace */
 	struct sample *s;
 	int n;
@@ -389,9 +389,11 @@ parse_case(char *spec, struct bcase *c)
 	kind = eq + 1;
 	if (strncmp(kind, "run:", 4) == 0) {
 		c->run[0] = kind + 4;
-		c->run[1] = strchr(kind + 4, ',');
-		if (c->run[1])
-			*c->run[1]++ = '\0';
+		for (int i = 1; i < 3 && c->run[i - 1]; i++) {
+			c->run[i] = strchr(c->run[i - 1], ',');
+			if (c->run[i])
+				*c->run[i]++ = '\0';
+		}
 	} else if (strncmp(kind, "pam:", 4) == 0 && strchr(kind + 4, ':')) {
 		c->service = kind + 4;
 		c->user = strchr(kind + 4, ':') + 1;

@@ -59,6 +59,11 @@ END {
 	row("floor + exec, +1,000 mounts", "floorx-m1000")
 	row("pam_nsisolate, +5,000 mounts in the mount table", "nsisolate-m5000")
 	row("floor + exec, +5,000 mounts", "floorx-m5000")
+	# A run of its own: the same two cases with and without a network namespace.
+	row("pam_nsisolate, default config (net run)", "nsisolate-nonet")
+	row("pam_nsisolate, default config + `net`", "nsisolate-net")
+	row("floor + exec (net run)", "floorx-nonet")
+	row("floor + exec + network namespace, `lo` up", "floorx-net")
 	# The second run: the same two cases, then again with 1,000 sessions held open.
 	row("pam_nsisolate, no session open (second run)", "nsisolate/0")
 	row("pam_nsisolate, 1,000 sessions open", "nsisolate/held")
