@@ -73,11 +73,12 @@ no_records() { [ "$(live_records)" = 0 ]; }
 no_user_pids() { [ -z "$(user_pids)" ]; }
 
 nsi_setup() {
+	# First: a failed copy (no build yet) must not leave the scratch directory behind.
+	trap nsi_cleanup EXIT
+	trap 'exit 130' INT TERM
 	mkdir -p -m 0755 "$W" "$W/bin" "$W/etc" "$W/log"
 	install -m 0755 "$BUILD/pam_nsisolate.so" "$BUILD/nsisolate-helper" "$BUILD/nsisolate" \
 		"$W/bin/"
-	trap nsi_cleanup EXIT
-	trap 'exit 130' INT TERM
 	BASE_MOUNTS=$(our_mounts)
 	cp /proc/self/mountinfo "$W/log/mountinfo.before"
 	echo "# $SUITE: scratch directory $W"
