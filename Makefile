@@ -272,6 +272,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d
 	install -m 0644 $(DROPIN) $(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/nsisolate.conf
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/pam.d
+	install -d -m 0755 $(DESTDIR)$(basename $(CONF_PATH)).d
 	test -e $(DESTDIR)$(CONF_PATH) || install -m 0644 conf/nsisolate.conf $(DESTDIR)$(CONF_PATH)
 	test -e $(DESTDIR)$(SYSCONFDIR)/pam.d/nsisolate || \
 		install -m 0644 packaging/pam.d/nsisolate $(DESTDIR)$(SYSCONFDIR)/pam.d/nsisolate
