@@ -57,6 +57,11 @@ nsi_on_error_allows(uint32_t on_error)
 
 /* The caller already runs inside an isolated session (su or sudo in one, say). */
 #define NSI_REPLY_IN_SESSION 0x1u
+/*
+ * With NSI_READY: the session is shared by the user's logins (share = user).  Closing this
+ * login leaves it (the module closes its socket; PID 1 counts the logins), never ends it.
+ */
+#define NSI_REPLY_SHARED 0x2u
 
 struct nsi_reply {
 	uint32_t magic;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 
 #include "record.h"
@@ -74,6 +75,10 @@ record_format(const struct session_record *r, char *buf, size_t size)
 
 	put(&o, "id=%" PRIu64 "\npid=%d\nuid=%u\nstart=%" PRId64 "\nclone_ns=%u\nlinger=%d\n",
 	    r->id, (int)r->init_pid, (unsigned)r->uid, r->start, r->clone_ns, r->linger);
+	/* Before any string a user has a say in: record_set_logins() finds the first logins=. */
+	if (r->shared)
+		put(&o, "share=user\nplan=%s\nlogins=%0*u\n", r->plan, RECORD_LOGINS_WIDTH,
+		    r->logins);
 	for (size_t n = 0; n < NS_COUNT; n++) {
 		enum ns_index i = ns_nth(NS_ORDER_ID, n);
 
@@ -139,6 +144,13 @@ record_parse(const char *buf, size_t len, struct session_record *ret)
 			ret->clone_ns = (unsigned)v;
 		} else if (strcmp(line, "linger") == 0) {
 			ret->linger = strcmp(val, "1") == 0;
+		} else if (strcmp(line, "share") == 0) {
+			ret->shared = strcmp(val, "user") == 0;
+		} else if (strcmp(line, "plan") == 0) {
+			copy(ret->plan, sizeof(ret->plan), val);
+		} else if (strcmp(line, "logins") == 0) {
+			r = parse_uint(val, RECORD_MAX_LOGINS, &v);
+			ret->logins = (unsigned)v;
 		} else if (strncmp(line, "ns.", 3) == 0) {
 			for (size_t i = 0; i < NS_COUNT; i++)
 				if (strcmp(line + 3, ns_types[i].proc) == 0)
@@ -227,10 +239,67 @@ record_held_by(int procfd, int fd)
 	return found;
 }
 
+int
+record_open_holder(pid_t pid, int fd, int *ret_pidfd)
+{
+	_cleanup_close_ int proc = -1, pidfd = -1;
+	char path[32];
+
+	if (pid <= 0)
+		return -ESRCH;
+	(void)xsnprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	pidfd = ret_pidfd ? pidfd_open(pid, 0) : -1;
+	proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * A /proc directory never follows its number to another process; the pidfd, opened
+	 * first, still alive after it, names the same one.
+	 */
+	if (proc < 0)
+		return -ESRCH;
+	if (ret_pidfd &&
+	    (pidfd < 0 || (pidfd_send_signal(pidfd, 0, NULL, 0) < 0 && errno != EPERM)))
+		return -ESRCH;
+	if (!record_held_by(proc, fd))
+		return -ESRCH;
+	if (ret_pidfd)
+		*ret_pidfd = steal_fd(pidfd);
+	return steal_fd(proc);
+}
+
+int
+record_set_logins(int fd, unsigned logins)
+{
+	static const char key[] = "\nlogins=";
+	char buf[RECORD_MAX_SIZE + 1], digits[RECORD_LOGINS_WIDTH + 1];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *at;
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	at = strstr(buf, key);
+	if (!at || logins > RECORD_MAX_LOGINS)
+		return -EINVAL;
+	at += sizeof(key) - 1;
+	/* The field keeps its width: the bytes around it never move under a reader. */
+	if (strspn(at, "0123456789") != RECORD_LOGINS_WIDTH)
+		return -EINVAL;
+	(void)xsnprintf(digits, sizeof(digits), "%0*u", RECORD_LOGINS_WIDTH, logins);
+	if (pwrite(fd, digits, RECORD_LOGINS_WIDTH, at - buf) != RECORD_LOGINS_WIDTH)
+		return -EIO;
+	return 0;
+}
+
 void
 record_name(uint64_t id, char name[RECORD_NAME_SIZE])
 {
 	(void)xsnprintf(name, RECORD_NAME_SIZE, "%" PRIu64, id);
+}
+
+void
+record_socket_name(uint64_t id, char name[RECORD_SOCKET_SIZE])
+{
+	(void)xsnprintf(name, RECORD_SOCKET_SIZE, "%" PRIu64 RECORD_SOCKET_SUFFIX, id);
 }
 
 int

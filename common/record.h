@@ -23,6 +23,10 @@
 #define NSI_USERS_DIR	     NSI_RUN_DIR "/users"
 #define RECORD_MAX_SIZE	     8192
 #define RECORD_MAX_USER_DIRS 16
+/* A shared session's plan digest (conf_plan_digest: 64 hex digits) and its count of logins. */
+#define RECORD_PLAN_SIZE    65
+#define RECORD_LOGINS_WIDTH 5 /* written with leading zeros: a rewrite never moves a byte */
+#define RECORD_MAX_LOGINS   99999
 
 struct session_record {
 	uint64_t id;
@@ -33,6 +37,14 @@ struct session_record {
 		ns[NS_COUNT]; /* inode of each namespace the session made (enum ns_index), else 0 */
 	unsigned clone_ns;
 	bool linger;
+	/*
+	 * share = user: the user's later logins whose plan has the digest `plan` join it, through
+	 * the socket <id>.sock next to its link in users/<uid>/ (helper/share.c); `logins` is how
+	 * many are in it now, kept up to date by PID 1.  Written only for such sessions.
+	 */
+	bool shared;
+	char plan[RECORD_PLAN_SIZE];
+	unsigned logins;
 	char user[257];
 	char service[65];
 	char tty[65];
@@ -65,6 +77,18 @@ bool record_alive(int fd);
 bool record_held_by(int procfd, int fd);
 
 /*
+ * The session's PID 1 by the record's pid, proven: process `pid` holds the record at fd open
+ * (record_held_by), which only the session's PID 1 does, the directory being root's alone.
+ * Returns an fd of its /proc directory, and with ret_pidfd a pidfd of it, both that very
+ * process (the pidfd still names a live process once the directory is open, so the pid was
+ * not given to another in between); -ESRCH if it is not that process.
+ */
+int record_open_holder(pid_t pid, int fd, int *ret_pidfd);
+
+/* PID 1 of a shared session: its count of logins, rewritten in place.  0 or -errno. */
+int record_set_logins(int fd, unsigned logins);
+
+/*
  * The rest of a record's life, in its two directories: `sessions` (NSI_SESSIONS_DIR) and
  * `user` (NSI_USERS_DIR/<uid>), or -1 for one that is not open.  A name is only ever unlinked
  * while it is still the file meant (the same inode): never another session's record that
@@ -74,6 +98,10 @@ bool record_held_by(int procfd, int fd);
 /* Its name in both: the id in decimal. */
 #define RECORD_NAME_SIZE 24
 void record_name(uint64_t id, char name[RECORD_NAME_SIZE]);
+/* A shared session's socket in the user's directory: "<id>.sock". */
+#define RECORD_SOCKET_SUFFIX ".sock"
+#define RECORD_SOCKET_SIZE   (RECORD_NAME_SIZE + sizeof(RECORD_SOCKET_SUFFIX))
+void record_socket_name(uint64_t id, char name[RECORD_SOCKET_SIZE]);
 
 /* The directories, opened O_RDONLY without following a symlink in last place: fd or -errno. */
 int record_open_sessions_dir(void);

@@ -168,8 +168,8 @@ conf_validate_blob(const void *blob, size_t size)
 		if (p->title >= h->strings_size || p->hostname >= h->strings_size ||
 		    p->priv_first > h->n_privs || p->priv_count > h->n_privs - p->priv_first ||
 		    p->kind > CONF_RULE_GROUP || p->on_error > CONF_ON_ERROR_ALLOW ||
-		    p->nested > CONF_NESTED_ISOLATE || p->namespaces > CONF_NS_ALL ||
-		    p->file >= h->n_files ||
+		    p->nested > CONF_NESTED_ISOLATE || p->share > CONF_SHARE_USER ||
+		    p->namespaces > CONF_NS_ALL || p->file >= h->n_files ||
 		    p->kind != (i == 0		  ? CONF_RULE_TOP
 				: i <= h->n_users ? CONF_RULE_USER
 						  : CONF_RULE_GROUP))

@@ -42,6 +42,8 @@ enum conf_ns {
 enum conf_private_type { CONF_PRIV_SESSION, CONF_PRIV_USER, CONF_PRIV_PERSISTENT };
 enum conf_on_error { CONF_ON_ERROR_DENY, CONF_ON_ERROR_ALLOW };
 enum conf_nested { CONF_NESTED_SKIP, CONF_NESTED_ISOLATE };
+/* login: a session per login; user: one session for all of a user's logins with one plan. */
+enum conf_share { CONF_SHARE_LOGIN, CONF_SHARE_USER };
 enum conf_rule_kind { CONF_RULE_TOP, CONF_RULE_USER, CONF_RULE_GROUP };
 
 /* ---- diagnostics ------------------------------------------------------------------------ */
@@ -149,6 +151,7 @@ enum plan_verdict {
 	PLAN_DISABLED, /* the matching rule says isolate = false */
 };
 
+/* What a login gets.  A field that changes what a session is belongs in conf_plan_digest(). */
 struct plan {
 	enum plan_verdict verdict;
 	enum conf_rule_kind rule_kind;
@@ -161,6 +164,7 @@ struct plan {
 	char hostname[CONF_MAX_HOSTNAME + 1]; /* expanded; "" keeps the host's name */
 	enum conf_on_error on_error;
 	enum conf_nested nested;
+	enum conf_share share;
 	bool linger;
 	unsigned kill_timeout;
 	size_t n_private;
@@ -176,6 +180,15 @@ struct plan {
  */
 int conf_resolve(const struct conf *c, const struct identity *id, const char *host,
 		 struct plan *ret, char *err, size_t errlen);
+
+/*
+ * digest.c: SHA-256 of what a plan's session is (namespaces, host name, share, linger,
+ * kill_timeout, private directories with all their settings), as 64 hex digits.  Two logins
+ * of one user share a session (share = user) only if their digests are equal: a field added
+ * to struct plan that changes what a session is must be added there too.
+ */
+#define CONF_DIGEST_HEX 65
+void conf_plan_digest(const struct plan *p, char hex[CONF_DIGEST_HEX]);
 
 /* Whether `service` is in exempt_services. */
 bool conf_service_exempt(const struct conf *c, const char *service);

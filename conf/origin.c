@@ -9,13 +9,10 @@
 #include "store.h"
 
 static const char *const opt_names[CONF_OPT_N] = {
-	[CONF_OPT_ISOLATE] = "isolate",
-	[CONF_OPT_NAMESPACES] = "namespaces",
-	[CONF_OPT_HOSTNAME] = "hostname",
-	[CONF_OPT_ON_ERROR] = "on_error",
-	[CONF_OPT_NESTED] = "nested",
-	[CONF_OPT_LINGER] = "linger",
-	[CONF_OPT_KILL_TIMEOUT] = "kill_timeout",
+	[CONF_OPT_ISOLATE] = "isolate",	  [CONF_OPT_NAMESPACES] = "namespaces",
+	[CONF_OPT_HOSTNAME] = "hostname", [CONF_OPT_ON_ERROR] = "on_error",
+	[CONF_OPT_NESTED] = "nested",	  [CONF_OPT_SHARE] = "share",
+	[CONF_OPT_LINGER] = "linger",	  [CONF_OPT_KILL_TIMEOUT] = "kill_timeout",
 	[CONF_OPT_PRIVATE] = "private",
 };
 

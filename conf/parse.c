@@ -29,6 +29,7 @@ static cfg_opt_t private_opts[] = {
 		CFG_STR("nested", NULL, CFGF_NODEFAULT),          \
 		CFG_BOOL("linger", cfg_false, CFGF_NODEFAULT),    \
 		CFG_STR("kill_timeout", NULL, CFGF_NODEFAULT),    \
+		CFG_STR("share", NULL, CFGF_NODEFAULT),           \
 		CFG_SEC("private", private_opts, CFGF_MULTI)
 
 static cfg_opt_t rule_opts[] = {

@@ -129,6 +129,7 @@ conf_resolve(const struct conf *c, const struct identity *id, const char *host, 
 	ret->namespaces = pol->namespaces;
 	ret->on_error = (enum conf_on_error)pol->on_error;
 	ret->nested = (enum conf_nested)pol->nested;
+	ret->share = (enum conf_share)pol->share;
 	ret->linger = pol->linger;
 	ret->kill_timeout = pol->kill_timeout;
 	if (ret->verdict != PLAN_ISOLATE)

@@ -22,6 +22,7 @@ static const struct conf_policy builtin_defaults = {
 	.namespaces = CONF_NS_DEFAULT,
 	.on_error = CONF_ON_ERROR_DENY,
 	.nested = CONF_NESTED_SKIP,
+	.share = CONF_SHARE_LOGIN,
 	.kill_timeout = 2,
 };
 
@@ -165,6 +166,16 @@ parse_nested(const char *s, int *ret, char *err, size_t errlen)
 	return r;
 }
 
+static int
+parse_share(const char *s, int *ret, char *err, size_t errlen)
+{
+	enum conf_share v;
+	int r = conf_parse_share(s, &v, err, errlen);
+
+	*ret = (int)v;
+	return r;
+}
+
 /*
  * Checks that need the whole rule, inherited values included.  What a section inherits but
  * its namespaces make moot is gone by now (drop_moot): only its own hostname without 'uts',
@@ -281,6 +292,7 @@ read_values(struct parse_ctx *ctx, cfg_t *sec, struct conf_policy *out, struct c
 	}
 	read_choice(ctx, sec, "on_error", &out->on_error, parse_on_error);
 	read_choice(ctx, sec, "nested", &out->nested, parse_nested);
+	read_choice(ctx, sec, "share", &out->share, parse_share);
 	if (is_set(sec, "linger"))
 		out->linger = cfg_getbool(sec, "linger") ? 1 : 0;
 	if (is_set(sec, "kill_timeout")) {

@@ -13,7 +13,7 @@
 #include "conf.h"
 
 #define CONF_MAGIC   "NSICONF"
-#define CONF_VERSION 3 /* 2: exempt_services; 3: drop-ins, where each value was set */
+#define CONF_VERSION 4 /* 2: exempt_services; 3: drop-ins, where each value was set; 4: share */
 
 struct conf_policy {
 	uint32_t title; /* string offset; 0 ("") at the top level */
@@ -21,7 +21,7 @@ struct conf_policy {
 	uint32_t hostname; /* string offset of the template */
 	uint32_t priv_first, priv_count;
 	uint32_t kill_timeout;
-	uint8_t kind, isolate, namespaces, on_error, nested, linger, pad[2];
+	uint8_t kind, isolate, namespaces, on_error, nested, linger, share, pad;
 	uint32_t file; /* of `line`: 0 the main file, n its n-th drop-in */
 };
 
@@ -46,6 +46,7 @@ enum conf_opt {
 	CONF_OPT_HOSTNAME,
 	CONF_OPT_ON_ERROR,
 	CONF_OPT_NESTED,
+	CONF_OPT_SHARE,
 	CONF_OPT_LINGER,
 	CONF_OPT_KILL_TIMEOUT,
 	CONF_OPT_PRIVATE,

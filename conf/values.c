@@ -231,6 +231,18 @@ conf_parse_nested(const char *s, enum conf_nested *ret, char *err, size_t errlen
 	return 0;
 }
 
+int
+conf_parse_share(const char *s, enum conf_share *ret, char *err, size_t errlen)
+{
+	if (strcmp(s, "login") == 0)
+		*ret = CONF_SHARE_LOGIN;
+	else if (strcmp(s, "user") == 0)
+		*ret = CONF_SHARE_USER;
+	else
+		return fail("share '%s' is not login or user", s);
+	return 0;
+}
+
 static bool
 is_alnum(char c)
 {

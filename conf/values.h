@@ -23,6 +23,7 @@ int conf_parse_private_type(const char *s, enum conf_private_type *ret, char *er
 int conf_parse_ns(const char *s, unsigned *ret, char *err, size_t errlen);
 int conf_parse_on_error(const char *s, enum conf_on_error *ret, char *err, size_t errlen);
 int conf_parse_nested(const char *s, enum conf_nested *ret, char *err, size_t errlen);
+int conf_parse_share(const char *s, enum conf_share *ret, char *err, size_t errlen);
 int conf_check_hostname_template(const char *tmpl, char *err, size_t errlen);
 /* RFC 1123: dot-separated labels of letters, digits and inner hyphens; at most 64 bytes. */
 bool conf_hostname_valid(const char *name);

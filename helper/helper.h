@@ -58,7 +58,13 @@ struct session {
 	pid_t pid; /* PID 1 as the login process sees it: the record's pid= */
 	uint64_t id;
 	bool registered; /* the record is linked in sessions/ and users/<uid>/ */
-	char *stack;	 /* PID 1's stack (a guard page, then stack_size - 4096 bytes) */
+	/* share = user, and not nested: the user's later logins with this plan join (share.c) */
+	bool shared;
+	char plan_digest[CONF_DIGEST_HEX]; /* conf_plan_digest() of the plan */
+	char note[160];			   /* why a shared session was built, not joined */
+	int listen_fd;			   /* PID 1 of a shared session: where logins come */
+	struct share *share;		   /* PID 1: its logins (share.c) */
+	char *stack; /* PID 1's stack (a guard page, then stack_size - 4096 bytes) */
 	size_t stack_size;
 };
 
@@ -67,6 +73,8 @@ struct session {
  * failure before PID 1 exists) or from PID 1 (ready, or its own failure).
  */
 void send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds);
+/* The same on another module's socket: a login that joins a shared session (share.c). */
+void send_reply_to(int fd, const struct nsi_reply *reply, const int *fds, size_t nfds);
 
 /*
  * The helper's error style: setup code that cannot go on calls die(), which knows the stage.
@@ -104,7 +112,7 @@ reply_on_error(enum conf_on_error on_error)
  * safe_state_dir(), or -1).
  */
 _noreturn_ void session_start(const struct request *req, const struct plan *plan, struct conf *conf,
-			      const char *rule, int login_pidfd, int run_fd);
+			      const char *rule, int login_pidfd, int run_fd, bool nested);
 /* Is this process already inside an isolated session?  1 yes, 0 no, -errno unknown. */
 int session_is_nested(uint64_t *ret_id);
 
@@ -126,5 +134,34 @@ void privs_prove_dropped(uid_t uid, gid_t gid);
 
 /* pid1.c: PID 1, from its clone to its exit. */
 _noreturn_ void pid1_main(struct session *s);
+/*
+ * PID 1's answer to a login (the first, or one that joins): READY with a pidfd of itself and
+ * its root, on that login's socket; `msg` is for the module's log line.
+ */
+int send_ready(struct session *s, int control, const char *rule, uint32_t on_error,
+	       const char *msg);
+
+/*
+ * share.c: a session's logins, and the later logins of its user that join it (share = user).
+ * How long a first stage and PID 1 wait for each other while one hands a login over, and
+ * how many logins one session takes at most (two fds each in PID 1).
+ */
+#define SHARE_JOIN_TIMEOUT_MS 500
+#define SHARE_MAX_LOGINS      4096
+struct pollfd;
+/*
+ * First stage, the user's lock held: hand this login to a live shared session of the user
+ * whose plan is ours.  Exits once one has taken it; returns if none did (s->note says why).
+ */
+void share_join(struct session *s);
+/* PID 1, still root, registered, before the user's lock goes: its logins (and its socket). */
+void share_setup(struct session *s);
+/* PID 1's loop: what to poll (the signalfd first; with `logins`, the logins and socket) ... */
+size_t share_poll(struct session *s, int sfd, bool logins, struct pollfd **ret);
+/* ... and after the poll: ended logins dropped, a joining one taken; the logins left. */
+size_t share_events(struct session *s);
+size_t share_logins(const struct session *s);
+/* No more logins join: the socket's name removed, the socket closed (idempotent). */
+void share_close(struct session *s);
 
 #endif

@@ -73,13 +73,10 @@ session_is_nested(uint64_t *ret_id)
 static int
 open_peer(const struct session_record *rec, int rfd, int *ret_root)
 {
-	_cleanup_close_ int proc = -1, root = -1, fd = -1;
-	char path[32];
+	_cleanup_close_ int proc = record_open_holder(rec->init_pid, rfd, NULL), root = -1, fd = -1;
 	struct stat st;
 
-	(void)xsnprintf(path, sizeof(path), "/proc/%d", (int)rec->init_pid);
-	proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (proc < 0 || !record_held_by(proc, rfd))
+	if (proc < 0)
 		return -ESRCH;
 	root = openat(proc, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	fd = openat(proc, "ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -156,8 +153,9 @@ find_peers(struct session *s)
  * With PID 1's own setup deadline it stays within the module's wait for the reply.
  */
 #define LOCK_TIMEOUT_MS 4000
-_Static_assert(LOCK_TIMEOUT_MS + NSI_SETUP_TIMEOUT_S * 1000 < NSI_REPLY_TIMEOUT_MS,
-	       "the lock and the setup must fit in the module's wait");
+_Static_assert(LOCK_TIMEOUT_MS + SHARE_JOIN_TIMEOUT_MS + NSI_SETUP_TIMEOUT_S * 1000 <
+		       NSI_REPLY_TIMEOUT_MS,
+	       "the lock, a join that fails and the setup must fit in the module's wait");
 
 /*
  * flock(LOCK_EX) with a deadline: LOCK_NB, retried with short sleeps (1 ms, doubling up to
@@ -208,7 +206,10 @@ open_state(struct session *s, int run_fd, bool need_lock)
 	if (s->user_dir_fd < 0)
 		die("%s", err);
 	if (need_lock) {
-		/* Serialises this user's logins while they look for each other's tmpfs. */
+		/*
+		 * Serialises this user's logins while they look for each other's tmpfs, and for
+		 * a shared session: the first builds it, the others find it and join.
+		 */
 		s->lock_fd = openat(s->user_dir_fd, ".lock",
 				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (s->lock_fd < 0)
@@ -221,6 +222,8 @@ open_state(struct session *s, int run_fd, bool need_lock)
 			    uid, NSI_USERS_DIR, uid, LOCK_TIMEOUT_MS / 1000);
 		if (r < 0)
 			die("cannot lock the sessions of uid %s: %s", uid, strerror(-r));
+		if (s->shared)
+			share_join(s); /* exits if a session took the login */
 		find_peers(s);
 	}
 	/* An unnamed file until PID 1 exists; its lock says "alive" for as long as PID 1 is. */
@@ -249,7 +252,7 @@ pid1_start(void *arg)
 
 void
 session_start(const struct request *req, const struct plan *plan, struct conf *conf,
-	      const char *rule, int login_pidfd, int run_fd)
+	      const char *rule, int login_pidfd, int run_fd, bool nested)
 {
 	struct session s = {
 		.req = req,
@@ -262,6 +265,12 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 		.sessions_fd = -1,
 		.user_dir_fd = -1,
 		.lock_fd = -1,
+		.listen_fd = -1,
+		/*
+		 * A nested login (nested = isolate) builds a session of its own: its record's pid
+		 * is in the outer session's numbering, where no later login could prove it.
+		 */
+		.shared = plan->share == CONF_SHARE_USER && !nested,
 	};
 	bool need_lock = false;
 	sigset_t mask;
@@ -272,6 +281,8 @@ session_start(const struct request *req, const struct plan *plan, struct conf *c
 		s.peer_mnt_fd[i] = s.peer_root_fd[i] = -1;
 	for (size_t i = 0; i < plan->n_private; i++)
 		need_lock |= plan->private[i].type == CONF_PRIV_USER;
+	need_lock |= s.shared;
+	conf_plan_digest(plan, s.plan_digest);
 	open_state(&s, run_fd, need_lock);
 	/* A guard page below it: an overflow faults instead of writing over other memory. */
 	stack = mmap(NULL, PID1_STACK_SIZE, PROT_READ | PROT_WRITE,

@@ -40,7 +40,7 @@ getpwuid(uid_t uid)
 }
 
 void
-send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds)
+send_reply_to(int fd, const struct nsi_reply *reply, const int *fds, size_t nfds)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 2)] = {0};
 	struct iovec iov = {.iov_base = (void *)reply, .iov_len = sizeof(*reply)};
@@ -58,8 +58,14 @@ send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds)
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	/* MSG_NOSIGNAL: a module that gave up must not kill us with SIGPIPE mid-cleanup. */
-	while (sendmsg(NSI_CONTROL_FD, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
+	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
+}
+
+void
+send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds)
+{
+	send_reply_to(NSI_CONTROL_FD, reply, fds, nfds);
 }
 
 /* What every reply says besides its verdict (NSI_REPLY_*). */
@@ -261,5 +267,5 @@ main(int argc, char **argv)
 
 	/* From here on a failure is the rule's to judge (on_error). */
 	die_on_error(plan.on_error);
-	session_start(&req, &plan, c, rule, login_pidfd, run);
+	session_start(&req, &plan, c, rule, login_pidfd, run, r > 0);
 }

@@ -41,6 +41,8 @@ session_register(struct session *s)
 		.start = (int64_t)time(NULL),
 		.clone_ns = s->clone_ns,
 		.linger = s->plan->linger,
+		.shared = s->shared,
+		.logins = 1,
 	};
 	int r;
 
@@ -56,6 +58,7 @@ session_register(struct session *s)
 	(void)xsnprintf(rec.tty, sizeof(rec.tty), "%s", s->req->tty ? s->req->tty : "");
 	(void)xsnprintf(rec.rhost, sizeof(rec.rhost), "%s", s->req->rhost ? s->req->rhost : "");
 	(void)xsnprintf(rec.hostname, sizeof(rec.hostname), "%s", s->plan->hostname);
+	(void)xsnprintf(rec.plan, sizeof(rec.plan), "%s", s->plan_digest);
 	for (size_t i = 0; i < s->plan->n_private && rec.n_user_dirs < RECORD_MAX_USER_DIRS; i++)
 		if (s->plan->private[i].type == CONF_PRIV_USER)
 			(void)xsnprintf(rec.user_dirs[rec.n_user_dirs++], sizeof(rec.user_dirs[0]),
@@ -104,6 +107,7 @@ close_extra_fds(struct session *s, int keep_extra)
 		      s->record_fd,
 		      s->sessions_fd,
 		      s->user_dir_fd,
+		      s->listen_fd,
 		      keep_extra};
 	int next = 0;
 
@@ -182,6 +186,7 @@ finish(struct session *s)
 {
 	int r;
 
+	share_close(s);
 	(void)setfsuid(0);
 	r = record_unpublish(s->record_fd, s->sessions_fd, s->user_dir_fd, s->id);
 	if (r < 0 && r != -ENOENT)
@@ -201,26 +206,31 @@ finish(struct session *s)
 static void
 leave_peers(struct session *s)
 {
+	share_close(s); /* and no later login may join it */
 	(void)setfsuid(0);
 	(void)record_unpublish_user(s->record_fd, s->user_dir_fd, s->id);
 	(void)setfsuid(s->req->uid);
 }
 
+/*
+ * Until the session ends: reap, and watch the logins (share.c).  The last login gone - or
+ * SIGTERM, which the module sends at close when the session is not shared - ends it:
+ * SIGTERM to all, SIGKILL after kill_timeout; with linger, it waits for the last process
+ * instead, and a shared session takes the user back meanwhile.  SIGTERM to a shared session
+ * (root, nsisolate-usermgr) ends it whatever linger says: its logins leave by closing.
+ */
 _noreturn_ static void
 loop(struct session *s, int sfd)
 {
 	const bool pidns = s->clone_ns & CLONE_NEWPID;
 	enum { RUNNING, STOPPING, LINGERING } state = RUNNING;
-	struct pollfd p[3] = {
-		{.fd = sfd, .events = POLLIN},
-		{.fd = NSI_CONTROL_FD, .events = POLLIN},
-		{.fd = s->login_pidfd, .events = POLLIN},
-	};
 	int64_t deadline = 0;
 
 	for (;;) {
+		struct pollfd *p;
+		size_t n = share_poll(s, sfd, state != STOPPING, &p);
 		int timeout = -1;
-		bool stop = false;
+		bool stop = false, signalled = false;
 
 		if (state == STOPPING) {
 			int64_t left = deadline - now_ms();
@@ -229,24 +239,30 @@ loop(struct session *s, int sfd)
 		} else if (state == LINGERING) {
 			timeout = 1000;
 		}
-		if (poll(p, state == RUNNING ? 3 : 1, timeout) < 0 && errno != EINTR)
+		if (poll(p, n, timeout) < 0 && errno != EINTR)
 			syslog(LOG_AUTHPRIV | LOG_WARNING, "nsisolate: poll: %m");
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				if (si.ssi_signo != SIGCHLD)
-					stop = true;
+					signalled = true;
 		}
-		/* The module's socket closed everywhere, or the login process is gone. */
-		if (state == RUNNING && (p[1].revents || p[2].revents))
-			stop = true;
+		/* A login's socket closed everywhere or its process gone; or a login joined. */
+		if (state != STOPPING) {
+			size_t left = share_events(s);
+
+			stop = state == RUNNING && left == 0;
+			if (state == LINGERING && left > 0)
+				state = RUNNING; /* the user is back */
+		}
 		reap();
-		if (stop && state == RUNNING) {
+		if ((signalled || stop) && state != STOPPING &&
+		    (state == RUNNING || (signalled && s->shared))) {
 			/* Without a PID namespace kill(-1) would reach the whole host: just go. */
 			if (!pidns)
 				finish(s);
-			if (s->plan->linger) {
+			if (s->plan->linger && !(signalled && s->shared)) {
 				state = LINGERING;
 			} else {
 				leave_peers(s);
@@ -281,16 +297,16 @@ login_view_pid(pid_t *ret)
 	return 0;
 }
 
-/* Everything is in place and privileges are gone: give the module a pidfd of us to join. */
-static void
-answer_ready(struct session *s)
+int
+send_ready(struct session *s, int control, const char *rule, uint32_t on_error, const char *msg)
 {
 	struct nsi_reply r = {
 		.magic = NSI_REPLY_MAGIC,
 		.verdict = NSI_READY,
-		.on_error = reply_on_error(s->plan->on_error),
+		.on_error = on_error,
 		.clone_ns = s->clone_ns,
 		.init_pid = s->pid,
+		.flags = s->shared ? NSI_REPLY_SHARED : 0,
 		.session_id = s->id,
 	};
 	/*
@@ -299,15 +315,32 @@ answer_ready(struct session *s)
 	 * chroots to this one, so that a chrooted login's user stays in that chroot.
 	 */
 	int fds[2] = {pidfd_open(getpid(), 0), open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};
+	int ret = fds[0] < 0 || fds[1] < 0 ? -errno : 0;
 
-	if (fds[0] < 0 || fds[1] < 0)
-		die("cannot open a pidfd or the root of PID 1");
-	(void)xsnprintf(r.rule, sizeof(r.rule), "%s", s->rule);
+	(void)xsnprintf(r.rule, sizeof(r.rule), "%s", rule);
+	(void)xsnprintf(r.msg, sizeof(r.msg), "%s", msg);
+	if (ret == 0)
+		send_reply_to(control, &r, fds, 2);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return ret;
+}
+
+/* Everything is in place and privileges are gone: give the module a pidfd of us to join. */
+static void
+answer_ready(struct session *s)
+{
+	char msg[sizeof(s->note) + 32] = "";
+
+	if (s->shared)
+		(void)xsnprintf(msg, sizeof(msg), "built the shared session%s%s",
+				s->note[0] ? ": " : "", s->note);
 	alarm(0);
 	signal(SIGALRM, SIG_DFL);
-	send_reply(&r, fds, 2);
-	close(fds[0]);
-	close(fds[1]);
+	if (send_ready(s, NSI_CONTROL_FD, s->rule, reply_on_error(s->plan->on_error), msg) < 0)
+		die("cannot open a pidfd or the root of PID 1");
 }
 
 static void
@@ -367,6 +400,8 @@ pid1_main(struct session *s)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die("signalfd failed");
+	/* Its logins; a shared session's socket, before the user's lock goes. */
+	share_setup(s);
 	signal(SIGPIPE, SIG_IGN);
 	close_extra_fds(s, sfd);
 	privs_drop(s->req->uid, s->req->gid);

@@ -168,6 +168,31 @@ keep_only_kill(void)
 		die("nsisolate-usermgr: cannot drop capabilities: %m");
 }
 
+/*
+ * Is the session's PID 1 in our unit's cgroup, that is, did this unit's PAM session build it?
+ * Read before we enter it (its /proc has no entry for us or for PID 1's outer pid), and
+ * checked against the pidfd: the pid was still PID 1's after the read.  /proc/PID/cgroup is
+ * world-readable; anything we cannot read says yes, the careful answer (see main).
+ */
+static bool
+pid1_in_our_cgroup(pid_t pid, int pidfd)
+{
+	char path[32], ours[512], its[512];
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	_cleanup_close_ int a = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC), b = -1;
+	ssize_t na, nb;
+
+	(void)xsnprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	b = open(path, O_RDONLY | O_CLOEXEC);
+	if (a < 0 || b < 0)
+		return true;
+	na = read(a, ours, sizeof(ours));
+	nb = read(b, its, sizeof(its));
+	if (na <= 0 || nb <= 0 || na == (ssize_t)sizeof(ours) || poll(&p, 1, 0) != 0)
+		return true;
+	return na == nb && memcmp(ours, its, (size_t)na) == 0;
+}
+
 static void
 end_session(int pidfd)
 {
@@ -191,6 +216,7 @@ main(int argc, char **argv)
 	char err[256];
 	sigset_t mask, old;
 	int pidfd, status;
+	bool own;
 
 	openlog("nsisolate-usermgr", LOG_PID, LOG_AUTHPRIV);
 	if (argc < 2 || argv[1][0] != '/')
@@ -201,6 +227,13 @@ main(int argc, char **argv)
 		die("nsisolate-usermgr: cannot run %s: %m", argv[1]);
 	}
 	pidfd = session_pidfd(id, &rec);
+	/*
+	 * A shared session (share = user) is not the manager's alone: when it exits, it leaves
+	 * (PID 1 sees this process, the login's, go), unless the session's PID 1 runs in our
+	 * unit's cgroup, which systemd kills as soon as we are gone: then we end the session,
+	 * every login of it, in order (nsisolate.conf(5), SHARE).
+	 */
+	own = !rec.shared || pid1_in_our_cgroup(rec.init_pid, pidfd);
 	/* The user manager's services must not inherit the name. */
 	(void)unsetenv(ENV_NAME);
 	/* As a login joins it (common/join.c); systemd never runs a user manager chrooted. */
@@ -235,7 +268,10 @@ main(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			die("nsisolate-usermgr: waitpid: %m");
-	end_session(pidfd);
+	if (own)
+		end_session(pidfd);
+	else
+		drop_caps();
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);

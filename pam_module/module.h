@@ -35,6 +35,7 @@ struct state {
 	uid_t uid;
 	pid_t init_pid;
 	bool detached; /* built for nsisolate-usermgr to enter: never joined by this process */
+	bool shared;   /* share = user: closing leaves the session, never ends it */
 	bool closed;
 	struct timespec opened; /* CLOCK_BOOTTIME when it opened: the close line's duration */
 };

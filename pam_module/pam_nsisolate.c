@@ -105,8 +105,11 @@ systemd_bus_hint(pam_handle_t *pamh)
 static void
 abandon(struct state *st)
 {
-	(void)pidfd_send_signal(st->pidfd, SIGKILL, NULL, 0);
-	(void)join_remove_record(st, false);
+	/* A shared session has other logins: this one only leaves (PID 1 sees its socket close). */
+	if (!st->shared) {
+		(void)pidfd_send_signal(st->pidfd, SIGKILL, NULL, 0);
+		(void)join_remove_record(st, false);
+	}
 	join_close_fds(st);
 	free(st);
 }
@@ -223,6 +226,7 @@ ask_helper(pam_handle_t *pamh, const struct args *a, const struct login *l, stru
 		.id = reply->session_id,
 		.uid = l->u.uid,
 		.init_pid = reply->init_pid,
+		.shared = reply->flags & NSI_REPLY_SHARED,
 	};
 	join_saved_init(&st->saved);
 	return PAM_SUCCESS;
@@ -262,15 +266,22 @@ log_opened(pam_handle_t *pamh, const struct state *st, const struct login *l,
 	   const struct nsi_reply *reply, const struct timespec *t0)
 {
 	const char *logind = pam_getenv(pamh, "XDG_SESSION_ID");
-	char logind_safe[32];
+	char logind_safe[32], shared[sizeof(reply->msg) + 8] = "";
 
 	(void)log_safe(logind ? logind : "-", logind_safe, sizeof(logind_safe));
+	/* A shared session: whether this login built it or joined it, and why it built. */
+	if (st->shared) {
+		shared[0] = ',';
+		shared[1] = ' ';
+		(void)log_safe(reply->msg[0] ? reply->msg : "shared", shared + 2,
+			       sizeof(shared) - 2);
+	}
 	pam_syslog(pamh, LOG_INFO,
 		   "session %s for user %s: service %s, rule %s, session %" PRIu64
-		   ", init pid %d, logind session %s, %.1f ms",
+		   ", init pid %d, logind session %s%s, %.1f ms",
 		   st->detached ? "built for the systemd user manager" : "isolated", l->safe,
 		   l->service ? l->service : "?", reply->rule, reply->session_id,
-		   (int)reply->init_pid, logind_safe, ms_since(t0));
+		   (int)reply->init_pid, logind_safe, shared, ms_since(t0));
 }
 
 PUBLIC int
@@ -347,8 +358,8 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			   strerror(-r));
 	/* Before the signal below: a PID 1 that was alive must not look gone as it exits. */
 	dead = join_remove_record(st, true);
-	pam_syslog(pamh, LOG_INFO, "session %" PRIu64 " closed (init pid %d%s)", st->id,
-		   (int)st->init_pid, dead ? ", already gone" : "");
+	pam_syslog(pamh, LOG_INFO, "session %" PRIu64 " %s (init pid %d%s)", st->id,
+		   st->shared ? "left" : "closed", (int)st->init_pid, dead ? ", already gone" : "");
 	/*
 	 * Ask PID 1 to end the session and never wait for it: its exit waits for sshd to reap its
 	 * user child, which sshd does only after we return (docs/kernel-facts.md, 'PID 1's exit
@@ -356,7 +367,12 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	 * no SIGPIPE and no pid reuse.  Last, the log line included: PID 1 may take the CPU as
 	 * soon as it is woken (so may the close of our socket, if it is the last copy).
 	 */
-	(void)pidfd_send_signal(st->pidfd, SIGTERM, NULL, 0);
+	/*
+	 * A shared session is not ours to end: closing our socket tells PID 1 that this login
+	 * is over, and the last login's close ends it (or leaves it lingering).
+	 */
+	if (!st->shared)
+		(void)pidfd_send_signal(st->pidfd, SIGTERM, NULL, 0);
 	join_close_fds(st);
 	st->closed = true;
 	return PAM_SUCCESS;

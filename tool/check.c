@@ -277,8 +277,8 @@ static void
 print_origins(const struct conf *c, const struct plan *p)
 {
 	static const char *const options[] = {
-		"isolate", "namespaces", "hostname",	 "on_error",
-		"nested",  "linger",	 "kill_timeout", "private",
+		"isolate", "namespaces", "hostname",	 "on_error", "nested",
+		"share",   "linger",	 "kill_timeout", "private",
 	};
 	char where[PATH_MAX + 32];
 	struct conf_origin o;
@@ -323,6 +323,9 @@ print_plan(const struct conf *c, const struct plan *p, const struct user_info *u
 		printf("hostname:     %s (the host's name, in a private UTS namespace)\n", host);
 	printf("on_error:     %s\n", p->on_error == CONF_ON_ERROR_DENY ? "deny" : "allow");
 	printf("nested:       %s\n", p->nested == CONF_NESTED_SKIP ? "skip" : "isolate");
+	printf("share:        %s\n", p->share == CONF_SHARE_USER ? "user (one session for all of "
+								   "the user's logins)"
+								 : "login");
 	printf("linger:       %s\n", p->linger ? "yes" : "no");
 	printf("kill_timeout: %u s\n", p->kill_timeout);
 	printf("private:     %s\n", p->n_private ? "" : " none");

@@ -106,20 +106,18 @@ verify_init(pid_t pid, const struct session_record *rec, int rfd, struct init_pr
 	struct stat st, self_user;
 	uid_t ruid = 1, suid = 1;
 	pid_t innermost = 0;
-	char path[32];
 
-	if (pid <= 0 || stat("/proc/self/ns/user", &self_user) < 0)
+	if (stat("/proc/self/ns/user", &self_user) < 0)
 		return -ESRCH;
-	(void)xsnprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	pidfd = pidfd_open(pid, 0);
-	procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/*
-	 * The pid may change hands between pidfd_open and open: if the pidfd's process is
-	 * still alive after both, its pid cannot have been reused, so the /proc directory is
-	 * its own; and a /proc directory never follows its number to another process.  Every
-	 * check below reads through procfd, and the caller uses the pidfd: one process.
+	 * It is the helper: it holds the session's record open (the file whose lock says
+	 * "alive"), which no user can, the directory being root's alone.  Without a PID
+	 * namespace this is what tells PID 1 from root's other processes in the session.  The
+	 * pidfd and the /proc directory are one process (common/record.c): every check below
+	 * reads through procfd, and the caller uses the pidfd.
 	 */
-	if (pidfd < 0 || procfd < 0 || pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+	procfd = record_open_holder(pid, rfd, &pidfd);
+	if (procfd < 0)
 		return -ESRCH;
 	/* It is in every namespace of the session. */
 	for (size_t i = 0; i < NS_COUNT; i++) {
@@ -146,13 +144,6 @@ verify_init(pid_t pid, const struct session_record *rec, int rfd, struct init_pr
 	 */
 	if (ruid != 0 || suid != 0 || fstatat(procfd, "ns/user", &st, 0) < 0 ||
 	    st.st_dev != self_user.st_dev || st.st_ino != self_user.st_ino)
-		return -ESRCH;
-	/*
-	 * It is the helper: it holds the session's record open (the file whose lock says
-	 * "alive"), which no user can, the directory being root's alone.  Without a PID
-	 * namespace this is what tells PID 1 from root's other processes in the session.
-	 */
-	if (!record_held_by(procfd, rfd))
 		return -ESRCH;
 	ret->pid = pid;
 	ret->pidfd = steal_fd(pidfd);
@@ -233,7 +224,7 @@ cmd_list(int argc, char **argv)
 		struct session_record rec;
 		struct init_proc init;
 		int fd = -1;
-		char when[32] = "?", ns[64], where[300], pid[16] = "?";
+		char when[32] = "?", ns[64], where[300], pid[16] = "?", shared[32] = "";
 		struct tm tm;
 		time_t t;
 
@@ -253,8 +244,13 @@ cmd_list(int argc, char **argv)
 					(void)xsnprintf(pid, sizeof(pid), "%d", (int)init.pid);
 					init_proc_close(&init);
 				}
-				printf("%-12" PRIu64 " %-16s %-14s %-22s %8s  %-19s %s%s\n", rec.id,
-				       rec.user, rec.service, where, pid, when, ns,
+				/* A shared one says how many logins it has; the others have one. */
+				if (rec.shared)
+					(void)xsnprintf(shared, sizeof(shared),
+							" (shared, %u login%s)", rec.logins,
+							rec.logins == 1 ? "" : "s");
+				printf("%-12" PRIu64 " %-16s %-14s %-22s %8s  %-19s %s%s%s\n",
+				       rec.id, rec.user, rec.service, where, pid, when, ns, shared,
 				       rec.linger ? " (linger)" : "");
 			}
 			close(fd);

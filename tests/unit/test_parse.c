@@ -48,6 +48,7 @@ test_spec_example(void **state)
 	assert_string_equal(p.hostname, "");
 	assert_int_equal(p.on_error, CONF_ON_ERROR_DENY);
 	assert_int_equal(p.nested, CONF_NESTED_SKIP);
+	assert_int_equal(p.share, CONF_SHARE_LOGIN); /* the default */
 	assert_false(p.linger);
 	assert_int_equal(p.kill_timeout, 2);
 	assert_int_equal(p.n_private, 3);
@@ -268,6 +269,8 @@ test_top_errors(void **state)
 		{"on_error = maybe", "on_error 'maybe' is not deny or allow"},
 		{"on_error = \"\"", "on_error '' is not deny or allow"},
 		{"nested = never", "nested 'never' is not skip or isolate"},
+		{"share = always", "share 'always' is not login or user"},
+		{"share = true", "share 'true' is not login or user"},
 		{"kill_timeout = x", "kill_timeout 'x' is not a whole number of seconds"},
 		{"kill_timeout = -1", "kill_timeout '-1' is not a whole number"},
 		{"kill_timeout = 1.5", "kill_timeout '1.5' is not a whole number"},

@@ -353,21 +353,14 @@ test_remove(void **state)
 	close(u);
 }
 
-static void
-test_held_by(void **state)
+/* A child that has closed fd and waits, once it is ready; the caller kills it. */
+static pid_t
+fork_without(int fd)
 {
-	struct tmpdir *t = *state;
-	int ready[2], self, fd, child_dir;
-	char path[32], c;
+	int ready[2];
 	pid_t child;
+	char c;
 
-	put_record(t, "r");
-	fd = open(tmp_path(t, "r"), O_RDONLY | O_CLOEXEC);
-	self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	assert_true(fd >= 0 && self >= 0);
-	assert_true(record_held_by(self, fd));
-
-	/* A process that does not have it open. */
 	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
 	child = fork();
 	assert_true(child >= 0);
@@ -379,6 +372,26 @@ test_held_by(void **state)
 	}
 	close(ready[1]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return child;
+}
+
+static void
+test_held_by(void **state)
+{
+	struct tmpdir *t = *state;
+	int self, fd, child_dir;
+	char path[32];
+	pid_t child;
+
+	put_record(t, "r");
+	fd = open(tmp_path(t, "r"), O_RDONLY | O_CLOEXEC);
+	self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0 && self >= 0);
+	assert_true(record_held_by(self, fd));
+
+	/* A process that does not have it open. */
+	child = fork_without(fd);
 	(void)xsnprintf(path, sizeof(path), "/proc/%d", (int)child);
 	child_dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(child_dir >= 0);
@@ -388,7 +401,6 @@ test_held_by(void **state)
 	/* Gone: its /proc directory names nobody now, whoever gets its number next. */
 	assert_false(record_held_by(child_dir, fd));
 	close(child_dir);
-	close(ready[0]);
 	close(self);
 	close(fd);
 }
@@ -463,6 +475,96 @@ test_publish(void **state)
 	assert_int_equal(next_fd(), before);
 }
 
+/* A shared session's record: three more lines, before the strings; the count rewritten in place. */
+static void
+test_shared(void **state)
+{
+	struct tmpdir *t = *state;
+	struct session_record r = sample, back;
+	char buf[RECORD_MAX_SIZE], *logins;
+	int n, fd;
+
+	r.shared = true;
+	memset(r.plan, 'a', 64);
+	r.logins = 1;
+	n = record_format(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	buf[n] = '\0';
+	logins = strstr(buf, "linger=1\nshare=user\nplan=aaaaaaaa");
+	assert_non_null(logins);
+	assert_non_null(strstr(buf, "aaaa\nlogins=00001\nns.mnt="));
+	assert_int_equal(record_parse(buf, (size_t)n, &back), 0);
+	assert_memory_equal(&back, &r, sizeof(back));
+
+	/* In place: the same length, only the digits change. */
+	assert_int_equal(tmp_write(t, "r", buf, (size_t)n, 0600), 0);
+	fd = open(tmp_path(t, "r"), O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(record_set_logins(fd, 12), 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), n);
+	assert_int_equal(record_parse(buf, (size_t)n, &back), 0);
+	assert_int_equal(back.logins, 12);
+	assert_true(back.shared);
+	assert_int_equal(record_set_logins(fd, RECORD_MAX_LOGINS), 0);
+	assert_int_equal(record_set_logins(fd, RECORD_MAX_LOGINS + 1), -EINVAL);
+	assert_int_equal(record_set_logins(fd, 0), 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), n);
+	assert_int_equal(record_parse(buf, (size_t)n, &back), 0);
+	assert_int_equal(back.logins, 0);
+	close(fd);
+
+	/* A record without the line (a session that is not shared) is not written to. */
+	put_record(t, "plain");
+	fd = open(tmp_path(t, "plain"), O_RDWR | O_CLOEXEC);
+	assert_int_equal(record_set_logins(fd, 2), -EINVAL);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), sizeof(sample_text) - 1);
+	assert_memory_equal(buf, sample_text, sizeof(sample_text) - 1);
+	close(fd);
+	/* Nor a user string that looks like the line: only the first one counts, before them. */
+	assert_parse("id=1\npid=2\nshare=login\nlogins=x\n", -EINVAL);
+	{
+		struct session_record q;
+		static const char text[] = "id=1\npid=2\nshare=login\n";
+
+		assert_int_equal(record_parse(text, sizeof(text) - 1, &q), 0);
+		assert_false(q.shared);
+	}
+}
+
+/* The session's PID 1 by the record's pid: only a process holding the record open is it. */
+static void
+test_open_holder(void **state)
+{
+	struct tmpdir *t = *state;
+	int before = next_fd(), fd, proc, pidfd = -1;
+	pid_t child;
+
+	put_record(t, "r");
+	fd = open(tmp_path(t, "r"), O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	proc = record_open_holder(getpid(), fd, &pidfd);
+	assert_true(proc >= 0 && pidfd >= 0);
+	close(proc);
+	close(pidfd);
+	proc = record_open_holder(getpid(), fd, NULL);
+	assert_true(proc >= 0);
+	close(proc);
+
+	/* Another process, alive, without the record: not it. */
+	child = fork_without(fd);
+	pidfd = -1;
+	assert_int_equal(record_open_holder(child, fd, &pidfd), -ESRCH);
+	assert_int_equal(pidfd, -1);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	/* Gone, and no process at all. */
+	assert_int_equal(record_open_holder(child, fd, &pidfd), -ESRCH);
+	assert_int_equal(record_open_holder(0, fd, &pidfd), -ESRCH);
+	assert_int_equal(record_open_holder(-1, fd, NULL), -ESRCH);
+	close(fd);
+	assert_int_equal(next_fd(), before);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tmpdir_setup, tmpdir_teardown)
 
 int
@@ -480,6 +582,8 @@ main(void)
 		T(test_remove),
 		T(test_held_by),
 		T(test_publish),
+		T(test_shared),
+		T(test_open_holder),
 	};
 
 	return cmocka_run_group_tests_name("record", tests, NULL, NULL);

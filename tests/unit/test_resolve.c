@@ -244,12 +244,14 @@ test_inheritance(void **state)
 				   "kill_timeout = 9\n"
 				   "private \"/tmp\" { type = user size = 1M }\n"
 				   "private \"/var/tmp\" { type = persistent }\n"
+				   "share = user\n"
 				   "user \"inherit\" {}\n"
 				   "group \"override\" {\n"
 				   "  namespaces = {mount, ipc, pid}\n"
 				   "  hostname = \"\"\n"
 				   "  on_error = deny\n"
 				   "  nested = skip\n"
+				   "  share = login\n"
 				   "  linger = false\n"
 				   "  kill_timeout = 0\n"
 				   "  private \"/dev/shm\" { size = 2M noexec = true }\n"
@@ -264,6 +266,7 @@ test_inheritance(void **state)
 	assert_string_equal(p.hostname, "t-inherit");
 	assert_int_equal(p.on_error, CONF_ON_ERROR_ALLOW);
 	assert_int_equal(p.nested, CONF_NESTED_ISOLATE);
+	assert_int_equal(p.share, CONF_SHARE_USER);
 	assert_true(p.linger);
 	assert_int_equal(p.kill_timeout, 9);
 	assert_int_equal(p.n_private, 2);
@@ -278,6 +281,7 @@ test_inheritance(void **state)
 	assert_string_equal(p.hostname, "");
 	assert_int_equal(p.on_error, CONF_ON_ERROR_DENY);
 	assert_int_equal(p.nested, CONF_NESTED_SKIP);
+	assert_int_equal(p.share, CONF_SHARE_LOGIN);
 	assert_false(p.linger);
 	assert_int_equal(p.kill_timeout, 0);
 	assert_int_equal(p.n_private, 1);
@@ -285,7 +289,7 @@ test_inheritance(void **state)
 	assert_int_equal(p.private[0].type, CONF_PRIV_SESSION);
 	assert_string_equal(p.private[0].size, "2097152");
 	assert_true(p.private[0].noexec);
-	assert_int_equal(p.private[0].line, 17);
+	assert_int_equal(p.private[0].line, 19);
 
 	/* The top level itself. */
 	resolve_ok(c, "x", 1002, &p);

@@ -168,6 +168,7 @@ test_choices(void **state)
 	enum conf_private_type t = CONF_PRIV_SESSION;
 	enum conf_on_error e = CONF_ON_ERROR_DENY;
 	enum conf_nested n = CONF_NESTED_SKIP;
+	enum conf_share s = CONF_SHARE_LOGIN;
 	unsigned ns = 0;
 	char err[256];
 
@@ -209,6 +210,14 @@ test_choices(void **state)
 	assert_int_equal(conf_parse_nested("skip", &n, err, sizeof(err)), 0);
 	assert_int_equal(n, CONF_NESTED_SKIP);
 	assert_refused(conf_parse_nested("yes", &n, err, sizeof(err)), "not skip or isolate");
+
+	assert_int_equal(conf_parse_share("user", &s, err, sizeof(err)), 0);
+	assert_int_equal(s, CONF_SHARE_USER);
+	assert_int_equal(conf_parse_share("login", &s, err, sizeof(err)), 0);
+	assert_int_equal(s, CONF_SHARE_LOGIN);
+	assert_refused(conf_parse_share("group", &s, err, sizeof(err)), "not login or user");
+	assert_refused(conf_parse_share("User", &s, err, sizeof(err)), "not login or user");
+	assert_refused(conf_parse_share("", &s, err, sizeof(err)), "not login or user");
 }
 
 static void
