@@ -83,8 +83,8 @@ CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/rules.c conf/values.c con
               conf/resolve.c conf/load.c conf/dropin.c conf/origin.c conf/sha256.c conf/digest.c
 TOOL_SRC   := tool/main.c tool/check.c tool/doctor.c tool/pamstack.c tool/run.c tool/sessions.c
 HELPER_SRC := helper/main.c helper/request.c helper/launch.c helper/mounts.c helper/pid1.c \
-              helper/share.c helper/privs.c helper/net.c common/util.c common/safepath.c \
-              common/record.c common/ns.c
+              helper/share.c helper/share_join.c helper/privs.c helper/net.c common/util.c \
+              common/safepath.c common/record.c common/ns.c
 PAM_SRC    := pam_module/pam_nsisolate.c pam_module/spawn.c pam_module/reply.c pam_module/join.c \
               pam_module/logline.c \
               pam_module/unit.c common/util.c common/identity.c common/ns.c common/record.c common/join.c

@@ -1,31 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A session's logins, and with `share = user` the user's later logins that join it
- * (docs/DESIGN.md, "Shared sessions").
+ * (docs/DESIGN.md, "Shared sessions"): PID 1's side; share_join.c is the first stage's.
  *
  * PID 1 keeps a table of the logins in its session: each is the module's control socket and
  * a pidfd of the login process, and ends when either says so (every copy of the socket
  * closed, or the process gone).  A session that is not shared has one, the login that built
  * it.  A shared one listens on a socket of its own, <id>.sock in the user's root-only
  * directory, created while PID 1 is still root and before the user's lock lets the next
- * login look.  A later login's first stage, holding the user's lock, finds a live record of
- * the user with its plan's digest, proves that the record's pid is the process that holds
- * the record open (only the session's PID 1 can) and that this very process listens on the
- * socket, and hands its login over: the login process's pidfd and the module's socket, as
- * SCM_RIGHTS.  PID 1, which takes requests from root only, checks the user, the session and
- * the digest itself, offers, waits for the first stage to commit, counts the login and
- * answers the module on that socket exactly as it answered the first (READY, with its pidfd
- * and root).  A session that has begun to end has closed its socket and removed its name
- * first: it can never take a login.  Whatever goes wrong before the commit, the first stage
- * builds a session of its own instead; after it, nothing but PID 1's death can.
+ * login look.  It takes requests from root only, checks the user, the session and the plan's
+ * digest itself, offers, waits for the first stage to commit, counts the login and answers
+ * the module on its socket exactly as it answered the first (READY, with its pidfd and
+ * root).  A session that has begun to end has removed its socket's name and closed it
+ * first: it never takes a login again.  Here PID 1 never dies and never waits long: whatever
+ * is wrong with a request, the login is not taken.
  */
-#include <dirent.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/fsuid.h>
-#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,32 +28,7 @@
 
 #include "../common/record.h"
 #include "helper.h"
-
-#define SHARE_MAGIC 0x6e736a31u /* "nsj1" */
-
-/* The first stage's request: its login, for PID 1 to take (with two fds, see above). */
-struct share_request {
-	uint32_t magic;
-	uint32_t uid;	   /* the user logging in */
-	uint64_t id;	   /* the session the first stage means */
-	uint32_t on_error; /* NSI_ON_ERROR_*, for the module: as its own rule says */
-	uint32_t pad;
-	char plan[CONF_DIGEST_HEX]; /* conf_plan_digest() of the login's plan */
-	char rule[128];		    /* the rule that applied, for the module's log line */
-};
-
-/* Both ways after the request: PID 1's verdict, then the first stage's commit. */
-enum share_word {
-	SHARE_TAKEN = 1, /* PID 1: the login is welcome; waiting for the commit */
-	SHARE_REFUSED,	 /* PID 1: not this session's (user, session, plan) */
-	SHARE_FULL,	 /* PID 1: no room for one more login */
-	SHARE_COMMIT,	 /* first stage: PID 1 answers the module; I am gone */
-};
-
-struct share_word_msg {
-	uint32_t magic;
-	uint32_t word;
-};
+#include "share.h"
 
 /* PID 1's logins (pidfd, control socket), its join socket, and the poll set over them. */
 struct login {
@@ -75,8 +43,8 @@ struct share {
 	struct pollfd *p; /* signalfd, listen_fd, then each login's two fds: 2 + 2 * cap */
 };
 
-static int64_t
-ms_now(void)
+int64_t
+share_now_ms(void)
 {
 	struct timespec ts;
 
@@ -84,14 +52,13 @@ ms_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until fd is readable or the deadline passes: 0, or -ETIMEDOUT. */
-static int
-wait_readable(int fd, int64_t deadline)
+int
+share_wait_readable(int fd, int64_t deadline)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	for (;;) {
-		int64_t left = deadline - ms_now();
+		int64_t left = deadline - share_now_ms();
 		int r;
 
 		if (left <= 0)
@@ -104,21 +71,20 @@ wait_readable(int fd, int64_t deadline)
 	}
 }
 
-static int
-send_word(int fd, enum share_word w)
+int
+share_send_word(int fd, enum share_word w)
 {
 	struct share_word_msg m = {.magic = SHARE_MAGIC, .word = w};
 
 	return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -EPIPE;
 }
 
-/* The other side's next word, by the deadline: the word, or -errno (EOF: -EPIPE). */
-static int
-recv_word(int fd, int64_t deadline)
+int
+share_recv_word(int fd, int64_t deadline)
 {
 	struct share_word_msg m;
 	ssize_t n;
-	int r = wait_readable(fd, deadline);
+	int r = share_wait_readable(fd, deadline);
 
 	if (r < 0)
 		return r;
@@ -127,169 +93,6 @@ recv_word(int fd, int64_t deadline)
 		return n < 0 ? -errno : -EPIPE;
 	return (int)m.word;
 }
-
-/* ---- the first stage of a later login -------------------------------------------------- */
-
-/*
- * Connect to the session's socket, in the user's directory (relative to it: no path of the
- * file system is walked again), and insist that the process listening is `pid`.
- */
-static int
-connect_to(int user_dir_fd, uint64_t id, pid_t pid)
-{
-	_cleanup_close_ int fd = -1, cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	int r;
-
-	_Static_assert(RECORD_SOCKET_SIZE <= sizeof(sa.sun_path), "the name fits");
-	record_socket_name(id, sa.sun_path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || cwd < 0 || fchdir(user_dir_fd) < 0)
-		return -errno;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
-	if (fchdir(cwd) < 0 && r == 0)
-		r = -errno;
-	if (r < 0)
-		return r;
-	/* Who listens: the credentials it had when it called listen(), as root, being PID 1. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return -errno;
-	if (cred.uid != 0 || cred.pid != pid)
-		return -ESRCH;
-	return steal_fd(fd);
-}
-
-static int
-send_request(int fd, const struct share_request *req, int login_pidfd)
-{
-	int fds[2] = {login_pidfd, NSI_CONTROL_FD};
-	char cbuf[CMSG_SPACE(sizeof(fds))] = {0};
-	struct iovec iov = {.iov_base = (void *)req, .iov_len = sizeof(*req)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*req) ? 0 : -EPIPE;
-}
-
-/*
- * Hand this login to the session of `rec` (open at rfd): returns only if it did not take
- * it, with the reason in s->note; exits once it has.
- */
-static void
-hand_over(struct session *s, const struct session_record *rec, int rfd, int64_t deadline)
-{
-	_cleanup_close_ int proc = -1, pidfd = -1, c = -1;
-	struct share_request req = {
-		.magic = SHARE_MAGIC,
-		.uid = s->req->uid,
-		.id = rec->id,
-		.on_error = reply_on_error(s->plan->on_error),
-	};
-	int r;
-
-	(void)xsnprintf(req.plan, sizeof(req.plan), "%s", s->plan_digest);
-	(void)xsnprintf(req.rule, sizeof(req.rule), "%s", s->rule);
-	/*
-	 * The record's pid is the process that holds the record open (only its PID 1 can), and
-	 * that process listens on the session's socket; the pidfd, still alive after both
-	 * checks, says its pid was not handed on in between.
-	 */
-	proc = record_open_holder(rec->init_pid, rfd, &pidfd);
-	if (proc < 0) {
-		(void)xsnprintf(s->note, sizeof(s->note),
-				"session %" PRIu64 ": its pid is not its PID 1", rec->id);
-		return;
-	}
-	c = connect_to(s->user_dir_fd, rec->id, rec->init_pid);
-	if (c < 0 || pidfd_send_signal(pidfd, 0, NULL, 0) < 0) {
-		(void)xsnprintf(s->note, sizeof(s->note),
-				"session %" PRIu64 " takes no logins (%s)", rec->id,
-				strerror(c < 0 ? -c : ESRCH));
-		return;
-	}
-	r = send_request(c, &req, s->login_pidfd);
-	if (r == 0)
-		r = recv_word(c, deadline);
-	if (r == SHARE_TAKEN && send_word(c, SHARE_COMMIT) == 0)
-		/* PID 1 answers the module; the user's lock goes with us. */
-		_exit(HELPER_EXIT_OK);
-	if (r == SHARE_FULL)
-		die("session %" PRIu64 " of uid %u already has as many logins as it can take",
-		    rec->id, (unsigned)s->req->uid);
-	(void)xsnprintf(s->note, sizeof(s->note), "session %" PRIu64 " %s", rec->id,
-			r == SHARE_REFUSED ? "refused the login"
-			: r == -ETIMEDOUT  ? "did not answer in time"
-					   : "is ending");
-}
-
-/* A socket name of the user's directory, "<id>.sock", whose session has no link there. */
-static bool
-stale_socket(int user_dir_fd, const char *name)
-{
-	size_t len = strspn(name, "0123456789");
-	char rec[RECORD_NAME_SIZE];
-	struct stat st;
-
-	if (len == 0 || len >= sizeof(rec) || strcmp(name + len, RECORD_SOCKET_SUFFIX) != 0)
-		return false;
-	memcpy(rec, name, len);
-	rec[len] = '\0';
-	return fstatat(user_dir_fd, rec, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
-}
-
-void
-share_join(struct session *s)
-{
-	_cleanup_close_ int dfd = dup(s->user_dir_fd);
-	int64_t deadline = ms_now() + SHARE_JOIN_TIMEOUT_MS;
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *de;
-
-	if (!d)
-		die("cannot read the sessions of uid %u: %s", (unsigned)s->req->uid,
-		    strerror(errno));
-	dfd = -1;
-	while ((de = readdir(d))) {
-		struct session_record rec;
-		_cleanup_close_ int fd = -1;
-
-		/*
-		 * With the user's lock held, a socket without its link is a dead PID 1's: a live
-		 * one removes its socket before its link, and names both under this lock.
-		 */
-		if (stale_socket(s->user_dir_fd, de->d_name)) {
-			(void)unlinkat(s->user_dir_fd, de->d_name, 0);
-			continue;
-		}
-		if (strspn(de->d_name, "0123456789") != strlen(de->d_name) ||
-		    record_read(s->user_dir_fd, de->d_name, 0, &rec, &fd) < 0)
-			continue;
-		if (!record_alive(fd)) {
-			(void)record_remove_stale(s->sessions_fd, s->user_dir_fd, de->d_name);
-			continue;
-		}
-		if (rec.uid != s->req->uid || !rec.shared)
-			continue;
-		if (strcmp(rec.plan, s->plan_digest) != 0) {
-			(void)xsnprintf(s->note, sizeof(s->note),
-					"session %" PRIu64 " has another plan", rec.id);
-			continue;
-		}
-		hand_over(s, &rec, fd, deadline);
-	}
-	closedir(d);
-}
-
-/* ---- PID 1 ------------------------------------------------------------------------------- */
 
 static int
 grow(struct share *sh, size_t cap)
@@ -425,7 +228,7 @@ recv_request(int c, struct share_request *req, int fds[2], int64_t deadline)
 			     .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
 	ssize_t n;
-	int r = wait_readable(c, deadline);
+	int r = share_wait_readable(c, deadline);
 
 	fds[0] = fds[1] = -1;
 	if (r < 0)
@@ -473,7 +276,7 @@ take_login(struct session *s)
 {
 	struct share *sh = s->share;
 	_cleanup_close_ int c = accept4(sh->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	int64_t deadline = ms_now() + SHARE_JOIN_TIMEOUT_MS;
+	int64_t deadline = share_now_ms() + SHARE_JOIN_TIMEOUT_MS;
 	struct share_request req;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -492,8 +295,8 @@ take_login(struct session *s)
 	else
 		word = SHARE_TAKEN;
 	/* Counted only once the first stage has committed: else it builds a session itself. */
-	if (send_word(c, (enum share_word)word) < 0 || word != SHARE_TAKEN ||
-	    recv_word(c, deadline) != SHARE_COMMIT) {
+	if (share_send_word(c, (enum share_word)word) < 0 || word != SHARE_TAKEN ||
+	    share_recv_word(c, deadline) != SHARE_COMMIT) {
 		if (word == SHARE_TAKEN)
 			sh->n--;
 		closep(&fds[0]);
