@@ -240,7 +240,8 @@ test_man_examples() {
 	local f n=0
 	mkdir -m 0755 "$W/examples"
 	zcat /usr/share/man/man5/nsisolate.conf.5.gz |
-		awk -v d="$W/examples" '/^\.EX/ { n++; f = d "/ex" n ".conf"; next }
+		awk -v d="$W/examples" '/^\.\\" shell:/ { shell = 1; next }
+			/^\.EX/ { if (!shell) { n++; f = d "/ex" n ".conf" }; shell = 0; next }
 			/^\.EE/ { f = ""; next } f { print > f }'
 	for f in "$W"/examples/*.conf; do
 		chmod 0644 "$f"
