@@ -174,6 +174,13 @@ grep -q '^namespaces = {mount, ipc, pid, uts, net}$' "$W/etc/net.conf" || {
 	exit 1
 }
 chmod 0644 "$W/etc/net.conf"
+# The shipped configuration with share = user (nsisolate.conf(5), "A login node").
+sed 's/^share *=.*/share = user/' "$TOP/conf/nsisolate.conf" >"$W/etc/share.conf"
+grep -q '^share = user$' "$W/etc/share.conf" || {
+	echo "bench: no share line in conf/nsisolate.conf" >&2
+	exit 1
+}
+chmod 0644 "$W/etc/share.conf"
 
 user() {
 	useradd -M -d /nonexistent -s /usr/sbin/nologin -c "nsibench run $$" "$1"
@@ -192,6 +199,12 @@ printf 'session required pam_permit.so\n' >"$W/pam.d/nsibench-permit"
 printf 'session required %s conf=%s\n' "$MOD" "$W/etc/nsisolate.conf" >"$W/pam.d/nsibench-mod"
 printf 'session required %s conf=%s\n' "$MOD" "$W/etc/big.conf" >"$W/pam.d/nsibench-big"
 printf 'session required %s conf=%s\n' "$MOD" "$W/etc/net.conf" >"$W/pam.d/nsibench-net"
+printf 'session required %s conf=%s\n' "$MOD" "$W/etc/share.conf" >"$W/pam.d/nsibench-share"
+# The same for root, whom the configuration leaves alone: what every login through the module
+# pays before any session (the helper's exec, the configuration, the nested check).  pam_permit
+# first, or the stack's only result would be the module's PAM_IGNORE.
+printf 'session required pam_permit.so\nsession required %s conf=%s\n' "$MOD" "$W/etc/share.conf" \
+	>"$W/pam.d/nsibench-alone"
 printf 'session required pam_namespace.so\n' >"$W/pam.d/nsibench-pamns"
 
 # pam_namespace: /tmp polyinstantiated, method tmpfs for one user, user for another, both
@@ -239,6 +252,13 @@ run $PAMTIME -n "$ROUNDS" -m m1000=1000:"$W/mnt" -m m5000=5000:"$W/mnt" \
 log "latency with and without a network namespace, $ROUNDS rounds"
 run $PAMTIME -n "$ROUNDS" nsisolate-nonet=pam:nsibench-mod:$U nsisolate-net=pam:nsibench-net:$U \
 	floorx-nonet="$FLOORX" floorx-net="$FLOORX_NET"
+
+# share = user: with no session of the user open every login builds one (and it ends at the
+# close); then, while another login process holds one, every login joins it.  Beside it, a
+# login the module leaves alone.
+log "share = user: building the user's session, then joining it, $ROUNDS rounds"
+run $PAMTIME -n "$ROUNDS" -H 1:nsibench-share:$U share=pam:nsibench-share:$U \
+	alone=pam:nsibench-alone:root
 
 log "1,000 sessions held open (memory at 200 and at 1,000), latency before and while"
 run $PAMTIME -n "$ROUNDS" -H 1000:nsibench-mod:$U -M 200 \

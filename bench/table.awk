@@ -64,6 +64,10 @@ END {
 	row("pam_nsisolate, default config + `net`", "nsisolate-net")
 	row("floor + exec (net run)", "floorx-nonet")
 	row("floor + exec + network namespace, `lo` up", "floorx-net")
+	# share = user: the user's first login builds the session, a later one joins it.
+	row("pam_nsisolate, share = user: a login that builds the session", "share/0")
+	row("pam_nsisolate, share = user: a login that joins it", "share/held")
+	row("pam_nsisolate, a login left alone (root, exempt): the helper's exec and configuration", "alone/held")
 	# The second run: the same two cases, then again with 1,000 sessions held open.
 	row("pam_nsisolate, no session open (second run)", "nsisolate/0")
 	row("pam_nsisolate, 1,000 sessions open", "nsisolate/held")
@@ -76,7 +80,8 @@ END {
 		printf "| %d concurrent login%s (as many users) | %s | %s | %s | - | - | - | %s | - | - | %d logins; %.0f logins/s |\n",
 			j, (j > 1 ? "s" : ""), fmt(f[2]), fmt(f[3]), fmt(f[4]), fmt(f[5]), j * f[1], f[6]
 	}
-	for (k = 1; k <= 100000; k++) {
+	# From 2: the share run holds 1 session (of share = user) and reports it too.
+	for (k = 2; k <= 100000; k++) {
 		if (!(k in mem))
 			continue
 		split(mem[k], f, " ")
@@ -102,6 +107,10 @@ END {
 	if (h0 != "" && h1 != "")
 		target("open p50, 1,000 open ≤ 1.5 × none open", sprintf("%.2f × (%.2f × against the floor's own change)", h1 / h0, (h1 / f1) / (h0 / f0)),
 			h1 / h0 <= 1.5 ? "met" : "MISSED")
+	sb = p50("share/0", 2); sj = p50("share/held", 2)
+	if (sb != "" && sj != "")
+		target("share = user: joining ≤ 0.5 × building (open p50)", sprintf("%.2f ×", sj / sb),
+			sj / sb <= 0.5 ? "met" : "MISSED")
 	bg = p50("big", 2)
 	if (ns != "" && bg != "")
 		target("10,000-section config adds ≤ 2 ms", sprintf("%+.2f ms", bg - ns), bg - ns <= 2 ? "met" : "MISSED")

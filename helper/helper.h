@@ -160,7 +160,6 @@ void share_setup(struct session *s);
 size_t share_poll(struct session *s, int sfd, bool logins, struct pollfd **ret);
 /* ... and after the poll: ended logins dropped, a joining one taken; the logins left. */
 size_t share_events(struct session *s);
-size_t share_logins(const struct session *s);
 /* No more logins join: the socket's name removed, the socket closed (idempotent). */
 void share_close(struct session *s);
 

@@ -174,12 +174,6 @@ share_setup(struct session *s)
 	s->listen_fd = sh->listen_fd;
 }
 
-size_t
-share_logins(const struct session *s)
-{
-	return s->share->n;
-}
-
 void
 share_close(struct session *s)
 {
@@ -303,7 +297,8 @@ take_login(struct session *s)
 		closep(&fds[1]);
 		return;
 	}
-	(void)xsnprintf(msg, sizeof(msg), "joined the shared session, %zu logins", sh->n);
+	(void)xsnprintf(msg, sizeof(msg), "joined the shared session, %zu login%s", sh->n,
+			sh->n == 1 ? "" : "s");
 	if (send_ready(s, fds[1], req.rule, req.on_error, msg) < 0) {
 		/* The module sees its socket close: no reply, the login is refused. */
 		syslog(LOG_WARNING, "cannot answer a login that joins: %m");

@@ -218,6 +218,35 @@ test_usermgr_refuses() {
 	wait
 }
 
+# share = user (nsitestadm, through a drop-in for this test only): the user manager is one of
+# the user's logins, so a unit of the user runs in the ssh login's very session, and
+# `nsisolate list` shows one session with both logins; it ends with the manager.
+test_share_user() {
+	local uid out list f=/etc/security/nsisolate.d/50-nsitest-share.conf
+	uid=$(lab_exec id -u nsitestadm)
+	lab_exec sh -c "systemctl stop user@$uid 2>/dev/null; mkdir -p -m 0755 /etc/security/nsisolate.d &&
+		printf 'user \"nsitestadm\" {\n    share = user\n}\n' >$f"
+	lab_exec nsisolate check >/dev/null || fail "the drop-in is refused"
+	lab_ssh nsitestadm 'echo "ns=$(readlink /proc/self/ns/pid)"
+		for i in $(seq 150); do case $(systemctl --user is-system-running 2>/dev/null) in running | degraded) break ;; esac; sleep 0.1; done
+		echo "unit=$(systemd-run --user --wait -q -P readlink /proc/self/ns/pid)"
+		echo "manager=$(ps -e -o comm= | grep -cx systemd)"
+		sleep 2' >"$LAB_W/share.out" 2>&1 &
+	wait_until 20 grep -q '^manager=' "$LAB_W/share.out" || fail "the login did not get that far: $(cat "$LAB_W/share.out")"
+	list=$(lab_exec nsisolate list | grep ' nsitestadm ' || true)
+	wait
+	out=$(cat "$LAB_W/share.out")
+	sed 's/^/#   /' <<<"$out"$'\n'"$list" >&2
+	lab_exec rm -f "$f"
+	[ "$(field ns "$out")" = "$(field unit "$out")" ] || fail "the user's unit runs in another session"
+	[ "$(field manager "$out")" = 1 ] || fail "the login does not see the user manager"
+	[ "$(wc -l <<<"$list")" = 1 ] && grep -q '(shared, 2 logins)' <<<"$list" ||
+		fail "not one shared session with two logins: $list"
+	lab_exec systemctl stop "user@$uid"
+	wait_until 10 sh -c "! nsenter -t $LAB_INIT -m grep -lsx user=nsitestadm /run/nsisolate/sessions/*" ||
+		fail "the shared session outlived the user manager"
+}
+
 # After everything: no record but the user managers', no helper but theirs.
 test_nothing_left() {
 	lab_exec sh -c 'systemctl stop user@1000 user@1001 user@1002 2>/dev/null; true'
@@ -248,5 +277,7 @@ t "a user service ends with the user manager after the last logout" test_user_se
 t "nsisolate-usermgr enters no other user's session, and nothing without its capabilities" \
 	test_usermgr_refuses
 t "cron jobs are isolated" test_cron
+t "share = user: the user manager and an ssh login are one session, listed with 2 logins" \
+	test_share_user
 t "nothing is left: no record, no helper" test_nothing_left
 lab_done

@@ -116,6 +116,7 @@ test_shipped_config(void **state)
 	resolve_ok(c, "someone", 1000, &p, "users");
 	assert_int_equal(p.verdict, PLAN_ISOLATE);
 	assert_int_equal(p.namespaces, CONF_NS_DEFAULT);
+	assert_int_equal(p.share, CONF_SHARE_LOGIN);
 	assert_int_equal(p.n_private, 3);
 	resolve_ok(c, "root", 0, &p);
 	assert_int_equal(p.verdict, PLAN_EXEMPT);
