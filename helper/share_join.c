@@ -167,10 +167,11 @@ share_join(struct session *s)
 			continue;
 		if (!record_alive(fd)) {
 			char sock[RECORD_SOCKET_SIZE];
+			const char *name = de->d_name;
 
 			/* Its PID 1 died without removing it; its socket, if any, goes too. */
-			(void)record_remove_stale(s->sessions_fd, s->user_dir_fd, de->d_name);
-			if (xsnprintf(sock, sizeof(sock), "%s" RECORD_SOCKET_SUFFIX, de->d_name) == 0)
+			(void)record_remove_stale(s->sessions_fd, s->user_dir_fd, name);
+			if (xsnprintf(sock, sizeof(sock), "%s" RECORD_SOCKET_SUFFIX, name) == 0)
 				(void)unlinkat(s->user_dir_fd, sock, 0);
 			continue;
 		}
