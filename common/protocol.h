@@ -71,8 +71,14 @@ struct nsi_reply {
 	int32_t init_pid;    /* PID 1 of the session, as the module sees it */
 	uint32_t flags;	     /* NSI_REPLY_* */
 	uint64_t session_id; /* name of the record in NSI_RUN_DIR/sessions */
-	char rule[128];	     /* the rule that applied, for the log line */
-	char msg[512];	     /* why it was ignored, or what failed */
+	/*
+	 * The rule that applied, for the log line (and the session record): "top", "exempt",
+	 * or "user:NAME:FILE:LINE" / "group:NAME:FILE:LINE", the section and where it is (the
+	 * main file or a drop-in).  A name has no ':' (no NSS name has); the module splits at
+	 * the second one.  Text only, and read as text by earlier modules: no new version.
+	 */
+	char rule[128];
+	char msg[512]; /* why it was ignored, or what failed */
 };
 
 #endif

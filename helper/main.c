@@ -188,7 +188,7 @@ main(int argc, char **argv)
 	struct request req = {0};
 	struct plan plan;
 	struct conf *c;
-	char host[256], err[512], rule[128];
+	char host[256], err[512], rule[128], tag[sizeof(((struct nsi_reply *)0)->rule)];
 	uint64_t nested_id = 0;
 	int login_pidfd, run, r;
 	pid_t ppid;
@@ -246,7 +246,9 @@ main(int argc, char **argv)
 			die("%s", err);
 		}
 	}
+	/* In messages, the rule in words; in the reply and the record, its tag with FILE:LINE. */
 	request_describe_rule(&plan, rule, sizeof(rule));
+	request_rule_tag(&plan, tag, sizeof(tag));
 	/*
 	 * Before anything else looks at paths: inside a session they are overmounted.  Also
 	 * for users left alone: the module tells su and sudo inside a session (root is exempt
@@ -256,16 +258,16 @@ main(int argc, char **argv)
 	if (r > 0)
 		reply_flags |= NSI_REPLY_IN_SESSION;
 	if (plan.verdict == PLAN_EXEMPT)
-		reply_ignore(rule, "%s", plan.why);
+		reply_ignore(tag, "%s", plan.why);
 	if (plan.verdict == PLAN_DISABLED)
-		reply_ignore(rule, "isolate = false (%s)", rule);
+		reply_ignore(tag, "isolate = false (%s)", rule);
 	if (r < 0)
 		die("cannot tell whether this login is nested: %s", strerror(-r));
 	if (r > 0 && plan.nested == CONF_NESTED_SKIP)
-		reply_ignore(rule, "already inside isolated session %llu (nested = skip)",
+		reply_ignore(tag, "already inside isolated session %llu (nested = skip)",
 			     (unsigned long long)nested_id);
 
 	/* From here on a failure is the rule's to judge (on_error). */
 	die_on_error(plan.on_error);
-	session_start(&req, &plan, c, rule, login_pidfd, run, r > 0);
+	session_start(&req, &plan, c, tag, login_pidfd, run, r > 0);
 }

@@ -58,6 +58,7 @@ session_register(struct session *s)
 	(void)xsnprintf(rec.tty, sizeof(rec.tty), "%s", s->req->tty ? s->req->tty : "");
 	(void)xsnprintf(rec.rhost, sizeof(rec.rhost), "%s", s->req->rhost ? s->req->rhost : "");
 	(void)xsnprintf(rec.hostname, sizeof(rec.hostname), "%s", s->plan->hostname);
+	(void)xsnprintf(rec.rule, sizeof(rec.rule), "%s", s->rule);
 	(void)xsnprintf(rec.plan, sizeof(rec.plan), "%s", s->plan_digest);
 	for (size_t i = 0; i < s->plan->n_private && rec.n_user_dirs < RECORD_MAX_USER_DIRS; i++)
 		if (s->plan->private[i].type == CONF_PRIV_USER)

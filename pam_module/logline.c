@@ -8,6 +8,7 @@
  * cut short (log_safe), so that one login is always one line.  Nothing here logs: the
  * caller hands the line to pam_syslog.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -111,4 +112,21 @@ logline_add_rule(struct logline *l, const char *tag)
 	(void)xsnprintf(kind, sizeof(kind), "%.*s", (int)(second - tag), tag);
 	logline_add(l, "rule", kind);
 	logline_add(l, "rule_at", second + 1);
+}
+
+/*
+ * The audit session id (pam_loginuid gave us one), read while this process's /proc/self is
+ * still there: joining the session's mount namespace hides it.
+ */
+void
+logline_audit_session(char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open("/proc/self/sessionid", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	/* (unsigned)-1: no audit session (no pam_loginuid before us, or no audit). */
+	if (strcmp(buf, "4294967295") == 0)
+		buf[0] = '\0';
 }

@@ -81,5 +81,7 @@ void logline_add(struct logline *l, const char *key, const char *value);
 void logline_addf(struct logline *l, const char *key, const char *fmt, ...) _printf_(3, 4);
 /* rule= and rule_at= from the helper's name for the rule (common/protocol.h). */
 void logline_add_rule(struct logline *l, const char *tag);
+/* This process's audit session id, "" if it has none; before the join hides /proc/self. */
+void logline_audit_session(char *buf, size_t size);
 
 #endif

@@ -137,7 +137,8 @@ refuse_or_allow(pam_handle_t *pamh, uint32_t on_error, const char *user, const c
 /* The login being opened: PAM's items, and the user as NSS knows them. */
 struct login {
 	const char *user, *service, *tty, *rhost;
-	char safe[64]; /* the user name, fit for the log */
+	char safe[64];	/* the user name, fit for the log */
+	char audit[16]; /* the audit session id, "" if none */
 	struct user_info u;
 };
 
@@ -165,6 +166,7 @@ describe_login(pam_handle_t *pamh, struct login *l)
 	l->tty = item(pamh, PAM_TTY);
 	l->rhost = item(pamh, PAM_RHOST);
 	(void)log_safe(l->user, l->safe, sizeof(l->safe));
+	logline_audit_session(l->audit, sizeof(l->audit));
 
 	/*
 	 * Every group, or no session: the configuration matches groups by name, and a group
@@ -261,27 +263,62 @@ use_session(pam_handle_t *pamh, struct state *st, const char *service, char *err
 	return r;
 }
 
+/*
+ * The open line, key=value in a fixed order: pam_nsisolate(8), LOG MESSAGES, is the stable
+ * format, and says what each key means.
+ */
 static void
 log_opened(pam_handle_t *pamh, const struct state *st, const struct login *l,
 	   const struct nsi_reply *reply, const struct timespec *t0)
 {
-	const char *logind = pam_getenv(pamh, "XDG_SESSION_ID");
-	char logind_safe[32], shared[sizeof(reply->msg) + 8] = "";
+	char buf[2048];
+	struct logline line;
 
-	(void)log_safe(logind ? logind : "-", logind_safe, sizeof(logind_safe));
-	/* A shared session: whether this login built it or joined it, and why it built. */
-	if (st->shared) {
-		shared[0] = ',';
-		shared[1] = ' ';
-		(void)log_safe(reply->msg[0] ? reply->msg : "shared", shared + 2,
-			       sizeof(shared) - 2);
-	}
-	pam_syslog(pamh, LOG_INFO,
-		   "session %s for user %s: service %s, rule %s, session %" PRIu64
-		   ", init pid %d, logind session %s%s, %.1f ms",
-		   st->detached ? "built for the systemd user manager" : "isolated", l->safe,
-		   l->service ? l->service : "?", reply->rule, reply->session_id,
-		   (int)reply->init_pid, logind_safe, shared, ms_since(t0));
+	logline_init(&line, buf, sizeof(buf));
+	logline_add(&line, "event", "open");
+	logline_add(&line, "user", l->user);
+	logline_addf(&line, "uid", "%u", (unsigned)st->uid);
+	logline_add(&line, "service", l->service);
+	logline_add(&line, "tty", l->tty);
+	logline_add(&line, "rhost", l->rhost);
+	logline_add_rule(&line, reply->rule);
+	logline_addf(&line, "session", "%" PRIu64, reply->session_id);
+	logline_addf(&line, "init_pid", "%d", (int)reply->init_pid);
+	logline_add(&line, "logind", pam_getenv(pamh, "XDG_SESSION_ID"));
+	logline_add(&line, "audit", l->audit[0] ? l->audit : NULL);
+	/* The user manager's session is built for nsisolate-usermgr to enter, not joined. */
+	logline_add(&line, "joined", st->detached ? "no" : "yes");
+	logline_add(&line, "shared", st->shared ? "yes" : "no");
+	logline_addf(&line, "open_ms", "%.1f", ms_since(t0));
+	/* A shared session: whether this login built it or joined it, and why it built it. */
+	if (st->shared && reply->msg[0])
+		logline_add(&line, "note", reply->msg);
+	pam_syslog(pamh, LOG_INFO, "%s", buf);
+}
+
+/* The close line.  `gone`: PID 1 had exited before the login ended. */
+static void
+log_closed(pam_handle_t *pamh, const struct state *st, bool gone)
+{
+	struct timespec now;
+	char buf[1024];
+	struct logline line;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	logline_init(&line, buf, sizeof(buf));
+	logline_add(&line, "event", "close");
+	logline_add(&line, "user", item(pamh, PAM_USER));
+	logline_addf(&line, "uid", "%u", (unsigned)st->uid);
+	logline_add(&line, "service", item(pamh, PAM_SERVICE));
+	logline_addf(&line, "session", "%" PRIu64, st->id);
+	logline_addf(&line, "init_pid", "%d", (int)st->init_pid);
+	logline_addf(&line, "duration_s", "%lld", (long long)(now.tv_sec - st->opened.tv_sec));
+	/*
+	 * logout: PID 1 is asked to end the session now; left: a shared session's login left
+	 * it, and it goes on while others remain; gone: it had ended before.
+	 */
+	logline_add(&line, "end", gone ? "gone" : st->shared ? "left" : "logout");
+	pam_syslog(pamh, LOG_INFO, "%s", buf);
 }
 
 PUBLIC int
@@ -326,6 +363,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	 * dbus.socket asks it over the bus that very socket is to provide. */
 	if ((reply.clone_ns & CLONE_NEWPID) && !st->detached)
 		systemd_bus_hint(pamh);
+	clock_gettime(CLOCK_BOOTTIME, &st->opened);
 	log_opened(pamh, st, &l, &reply, &t0);
 	return PAM_SUCCESS;
 }
@@ -358,8 +396,7 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			   strerror(-r));
 	/* Before the signal below: a PID 1 that was alive must not look gone as it exits. */
 	dead = join_remove_record(st, true);
-	pam_syslog(pamh, LOG_INFO, "session %" PRIu64 " %s (init pid %d%s)", st->id,
-		   st->shared ? "left" : "closed", (int)st->init_pid, dead ? ", already gone" : "");
+	log_closed(pamh, st, dead);
 	/*
 	 * Ask PID 1 to end the session and never wait for it: its exit waits for sshd to reap its
 	 * user child, which sshd does only after we return (docs/kernel-facts.md, 'PID 1's exit

@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <dlfcn.h>
@@ -24,6 +25,9 @@
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
+#include <poll.h>
+#include <regex.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -453,9 +457,9 @@ test_open_join_close(void **state)
 
 	pamh = handle(USER);
 	assert_int_equal(stack_open(pamh), PAM_SUCCESS);
-	assert_non_null(strstr(logbuf, "session isolated for user " USER));
-	assert_non_null(strstr(logbuf, "rule top level"));
-	assert_non_null(strstr(logbuf, " ms"));
+	assert_non_null(strstr(logbuf, "event=open user=" USER " "));
+	assert_non_null(strstr(logbuf, " rule=top rule_at=- "));
+	assert_non_null(strstr(logbuf, " open_ms="));
 	/* Inside: the session's hostname and /proc, whose PID 1 is the helper. */
 	uname(&inside);
 	assert_string_equal(inside.nodename, "pamtest");
@@ -654,6 +658,100 @@ test_multithreaded_caller_with_many_groups_refused(void **state)
 	}
 }
 
+/* The line of logbuf that `re` (extended) matches; its submatch 1 in ret, if asked. */
+static bool
+log_line_matches(const char *re, char *ret, size_t size)
+{
+	char copy[sizeof(logbuf)], *save = NULL;
+	regmatch_t m[2];
+	regex_t rx;
+	bool found = false;
+
+	assert_int_equal(regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE), 0);
+	memcpy(copy, logbuf, sizeof(copy));
+	for (char *line = strtok_r(copy, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save))
+		if (regexec(&rx, line, 2, m, 0) == 0) {
+			found = true;
+			if (ret && m[1].rm_so >= 0)
+				snprintf(ret, size, "%.*s", (int)(m[1].rm_eo - m[1].rm_so),
+					 line + m[1].rm_so);
+		}
+	regfree(&rx);
+	if (!found)
+		fprintf(stderr, "no log line matches '%s' in:\n%s", re, logbuf);
+	return found;
+}
+
+/*
+ * The open and close lines (pam_nsisolate(8), LOG MESSAGES): every key, in order, values
+ * quoted where they must be, the rule's place in its drop-in; "end=gone" when PID 1 was killed.
+ */
+static void
+test_log_lines(void **state)
+{
+	static struct pam_conv c = {conv, NULL};
+	char confdir[256], path[300], re[1024], session[32], pid[16];
+	pam_handle_t *pamh = NULL;
+	int pidfd;
+	FILE *f;
+
+	(void)state;
+	NEED_ROOT();
+	snprintf(path, sizeof(path), "%s/pam.d/nsitest-pam-log", W);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f,
+		"session required %s/bin/pam_nsisolate.so conf=%s/etc/log.conf helper=%s/bin/"
+		"nsisolate-helper\n",
+		W, W, W);
+	fclose(f);
+	write_conf("log.conf", 0644, "namespaces = {mount, ipc, pid, uts}\n");
+	assert_int_equal(sh("install -d -m 0755 %s/etc/log.d", W), 0);
+	write_conf("log.d/50-user.conf", 0644, "# a drop-in\nuser \"" USER "\" { }\n");
+	snprintf(confdir, sizeof(confdir), "%s/pam.d", W);
+
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(pam_start_confdir("nsitest-pam-log", USER, &c, confdir, &pamh),
+				 PAM_SUCCESS);
+		assert_int_equal(pam_set_item(pamh, PAM_TTY, "pts/9"), PAM_SUCCESS);
+		assert_int_equal(pam_set_item(pamh, PAM_RHOST, "a \"b\" c"), PAM_SUCCESS);
+		assert_int_equal(pam_putenv(pamh, "XDG_SESSION_ID=c42"), PAM_SUCCESS);
+		assert_int_equal(stack_open(pamh), PAM_SUCCESS);
+		snprintf(re, sizeof(re),
+			 "^pam_nsisolate\\(nsitest-pam-log:session\\): event=open user=" USER
+			 " uid=%u service=nsitest-pam-log tty=pts/9 rhost=\"a \\\\\"b\\\\\" c\" "
+			 "rule=user:" USER " rule_at=%s/etc/log\\.d/50-user\\.conf:2 "
+			 "session=([0-9]+) init_pid=[0-9]+ logind=c42 audit=(-|[0-9]+) joined=yes "
+			 "shared=no open_ms=[0-9]+\\.[0-9]$",
+			 (unsigned)getpwnam(USER)->pw_uid, W);
+		assert_true(log_line_matches(re, session, sizeof(session)));
+		assert_true(log_line_matches(" init_pid=([0-9]+) ", pid, sizeof(pid)));
+		if (round == 1) {
+			/* PID 1 killed: the close line says the session was gone already. */
+			pidfd = pidfd_open(atoi(pid), 0);
+			assert_true(pidfd >= 0);
+			assert_int_equal(kill(atoi(pid), SIGKILL), 0);
+			assert_int_equal(
+				poll(&(struct pollfd){.fd = pidfd, .events = POLLIN}, 1, 5000), 1);
+			close(pidfd);
+		}
+		logbuf[0] = '\0';
+		assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+		snprintf(re, sizeof(re),
+			 "^pam_nsisolate\\(nsitest-pam-log:session\\): event=close user=" USER
+			 " uid=%u service=nsitest-pam-log session=%s init_pid=%s duration_s=[0-9]+ "
+			 "end=%s$",
+			 (unsigned)getpwnam(USER)->pw_uid, session, pid,
+			 round == 0 ? "logout" : "gone");
+		assert_true(log_line_matches(re, NULL, 0));
+		assert_int_equal(chdir("/"), 0);
+		pam_end(pamh, PAM_SUCCESS);
+		wait_no_records();
+	}
+	unlink(path);
+}
+
 static void
 test_200_cycles_leave_nothing(void **state)
 {
@@ -690,6 +788,7 @@ main(void)
 		cmocka_unit_test(test_missing_helper_refuses),
 		cmocka_unit_test(test_on_error),
 		cmocka_unit_test(test_open_join_close),
+		cmocka_unit_test(test_log_lines),
 		cmocka_unit_test(test_forked_child_does_not_end_session),
 		cmocka_unit_test(test_nested_is_ignored),
 		cmocka_unit_test(test_multithreaded_caller_refused),

@@ -60,8 +60,8 @@ test_ssh() {
 	isolated "ssh" "$out"
 	id=$(field logind "$out")
 	[ -n "$id" ] || fail "no logind session (XDG_SESSION_ID)"
-	lab_exec journalctl -q --no-pager -t sshd -t sshd-session -g "pam_nsisolate.*logind session $id," |
-		grep -q 'session isolated' || fail "no journal line naming logind session $id"
+	lab_exec journalctl -q --no-pager -t sshd -t sshd-session -g "pam_nsisolate.* logind=$id " |
+		grep -q 'event=open ' || fail "no journal line naming logind session $id"
 }
 
 # The back door: the user manager runs what any session of the user asks it to.
