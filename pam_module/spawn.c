@@ -18,7 +18,8 @@ static char **
 helper_argv(const struct args *a, const struct user_info *u, const char *service, const char *tty,
 	    const char *rhost, char *uid, char *gid)
 {
-	size_t n = 0, max = 16 + 2 * u->ngroups;
+	/* 16 with a tty and a remote host (sshd gives both), 2 per group, and the NULL. */
+	size_t n = 0, max = 16 + 2 * u->ngroups + 1;
 	char **v = calloc(max, sizeof(char *));
 
 	if (!v)
