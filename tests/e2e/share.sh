@@ -114,6 +114,9 @@ test_one_session() {
 	[ "$(logins_of "$A")" = 2 ] || fail "not 2 logins"
 	"$NSI" list | grep -E "^[0-9]+ +$A +$SERVICE +- +[0-9]+ +[0-9-]+ [0-9:]+ +mount,ipc,pid,uts \(shared, 2 logins\)$" ||
 		fail "not listed as shared with 2 logins: $("$NSI" list)"
+	# Root's nsisolate enter reaches the one session, both logins' shells in it.
+	out=$("$NSI" enter "$(sessions_of "$A" | awk '{ print $1 }')" -- ps -e -o args=)
+	[ "$(grep -c "waitf $S/a[12].go" <<<"$out")" = 2 ] || fail "nsisolate enter: $out"
 	# A third login sees both others' processes.
 	out=$(run_as "$A" ps -e -o pid=,args=)
 	echo "$out"
@@ -335,7 +338,7 @@ test_200_mixed() {
 	done
 }
 
-t "two logins of one user: one session, each sees the other's processes, list shows 2 logins" \
+t "two logins of one user: one session, each sees the other's processes; list (2 logins), enter" \
 	test_one_session
 t "a job from login 1 killed from login 2" test_kill_across
 t "logout of one login kills nothing: the other's jobs and the daemon left stay" \
