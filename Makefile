@@ -81,7 +81,8 @@ COMMON_SRC := common/util.c common/identity.c common/safepath.c common/record.c 
               common/join.c
 CONF_SRC   := conf/diag.c conf/lex.c conf/parse.c conf/rules.c conf/values.c conf/store.c conf/cache.c \
               conf/resolve.c conf/load.c conf/dropin.c conf/origin.c conf/sha256.c conf/digest.c
-TOOL_SRC   := tool/main.c tool/check.c tool/doctor.c tool/pamstack.c tool/run.c tool/sessions.c
+TOOL_SRC   := tool/main.c tool/check.c tool/doctor.c tool/pamstack.c tool/run.c tool/sessions.c \
+              tool/list.c tool/terminate.c
 HELPER_SRC := helper/main.c helper/request.c helper/launch.c helper/mounts.c helper/pid1.c \
               helper/share.c helper/share_join.c helper/privs.c helper/net.c common/util.c \
               common/safepath.c common/record.c common/ns.c

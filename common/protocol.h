@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NSI_CONTROL_FD	3
 #define NSI_REPLY_MAGIC 0x6e736931u /* "nsi1" */
@@ -53,6 +54,20 @@ static inline bool
 nsi_on_error_allows(uint32_t on_error)
 {
 	return on_error == NSI_ON_ERROR_ALLOW;
+}
+
+/*
+ * Where a rule named as struct nsi_reply's `rule` says it is: FILE:LINE, after the second
+ * ':', with *ret_len the length of the "KIND:NAME" before it; NULL (and the whole length) for
+ * "top", "exempt", or words of another version.
+ */
+static inline const char *
+nsi_rule_at(const char *rule, size_t *ret_len)
+{
+	const char *first = strchr(rule, ':'), *second = first ? strchr(first + 1, ':') : NULL;
+
+	*ret_len = second && second[1] ? (size_t)(second - rule) : strlen(rule);
+	return second && second[1] ? second + 1 : NULL;
 }
 
 /* The caller already runs inside an isolated session (su or sudo in one, say). */

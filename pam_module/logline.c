@@ -101,17 +101,13 @@ logline_addf(struct logline *l, const char *key, const char *fmt, ...)
 void
 logline_add_rule(struct logline *l, const char *tag)
 {
-	const char *first = strchr(tag, ':'), *second = first ? strchr(first + 1, ':') : NULL;
 	char kind[LOGLINE_VALUE_MAX];
+	size_t len;
+	const char *at = nsi_rule_at(tag, &len);
 
-	if (!second || !second[1]) {
-		logline_add(l, "rule", tag);
-		logline_add(l, "rule_at", NULL);
-		return;
-	}
-	(void)xsnprintf(kind, sizeof(kind), "%.*s", (int)(second - tag), tag);
+	(void)xsnprintf(kind, sizeof(kind), "%.*s", (int)len, tag);
 	logline_add(l, "rule", kind);
-	logline_add(l, "rule_at", second + 1);
+	logline_add(l, "rule_at", at);
 }
 
 /*

@@ -24,8 +24,12 @@ static const char usage_text[] =
 	"  explain USER [-s SERVICE] [-c FILE] [-D DIR]\n"
 	"                               which rule applies to USER and what their sessions get;\n"
 	"                               with -s, for a login through SERVICE (exempt_services)\n"
-	"  list                         the isolated sessions that are running now\n"
+	"  list [-u USER] [--json]      the isolated sessions that are running now (USER's);\n"
+	"                               --json: one JSON object per session\n"
 	"  enter SESSION|PID [-- CMD]   run CMD (default: a shell) inside a session, as root\n"
+	"  terminate [-t SECONDS] SESSION|PID|-u USER\n"
+	"                               end sessions as logout does and wait until they are\n"
+	"                               gone (SIGKILL to PID 1 after SECONDS, default 10)\n"
 	"  run -u USER [-s SERVICE] [-t] [-- CMD]\n"
 	"                               open a PAM session for USER through SERVICE's stack\n"
 	"                               (default: nsisolate), run CMD as USER inside it, close it;\n"
@@ -37,8 +41,8 @@ static const char usage_text[] =
 	"  -h, --help                   show this help\n"
 	"  -V, --version                show the version\n"
 	"\n"
-	"Exit status: 0 success, 1 a \"no\" (invalid configuration, unknown user),\n"
-	"2 usage error, 3 runtime failure; run exits with CMD's status.\n"
+	"Exit status: 0 success, 1 a \"no\" (invalid configuration, unknown user, no such\n"
+	"session), 2 usage error, 3 runtime failure; run exits with CMD's status.\n"
 	"See nsisolate(8), nsisolate.conf(5), pam_nsisolate(8).\n";
 
 void
@@ -61,7 +65,7 @@ main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{"check", cmd_check}, {"explain", cmd_explain}, {"list", cmd_list},
-		{"enter", cmd_enter}, {"run", cmd_run},
+		{"enter", cmd_enter}, {"run", cmd_run},		{"terminate", cmd_terminate},
 	};
 
 	if (argc < 2) {

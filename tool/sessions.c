@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* nsisolate list / enter: the live sessions, from their records in NSI_RUN_DIR. */
+/*
+ * The live sessions, from their records in NSI_RUN_DIR, and their PID 1s, proven: what
+ * nsisolate list (list.c), enter (here) and terminate (terminate.c) find them with.
+ */
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "../common/join.h"
 #include "../common/record.h"
 #include "../conf/conf.h"
 #include "tool.h"
 
-static int
-open_sessions_dir(void)
+int
+sessions_open_dir(void)
 {
 	int fd = record_open_sessions_dir();
 
@@ -31,23 +31,7 @@ open_sessions_dir(void)
 	return -1;
 }
 
-static void
-format_ns(unsigned clone_ns, char *buf, size_t size)
-{
-	conf_ns_format(ns_from_clone_flags(clone_ns), buf, size);
-}
-
-/*
- * The session's PID 1, as this tool's PID namespace numbers it: its pid, a pidfd, and an fd
- * of its /proc directory, all three the same process.
- */
-struct init_proc {
-	pid_t pid;
-	int pidfd;
-	int procfd;
-};
-
-static void
+void
 init_proc_close(struct init_proc *p)
 {
 	if (p->pidfd >= 0)
@@ -156,8 +140,8 @@ verify_init(pid_t pid, const struct session_record *rec, int rfd, struct init_pr
  * session was opened in our PID namespace.  If it is not PID 1 (a nested session's pid is
  * in the outer session's numbering), every process of the session's namespace is tried.
  */
-static int
-find_init(const struct session_record *rec, int rfd, struct init_proc *ret)
+int
+sessions_find_init(const struct session_record *rec, int rfd, struct init_proc *ret)
 {
 	/*
 	 * The namespace to look for: the PID namespace if there is one, it is PID 1's; else the
@@ -194,76 +178,9 @@ find_init(const struct session_record *rec, int rfd, struct init_proc *ret)
 	return r;
 }
 
-int
-cmd_list(int argc, char **argv)
-{
-	_cleanup_close_ int dfd = -1;
-	struct dirent **names = NULL;
-	int n;
-
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		puts("Usage: nsisolate list");
-		return EXIT_OK;
-	}
-	if (argc > 1) {
-		usage_error("usage: nsisolate list");
-		return EXIT_USAGE;
-	}
-	dfd = open_sessions_dir();
-	if (dfd < 0)
-		return errno == ENOENT ? EXIT_OK : EXIT_RUNTIME;
-	n = scandirat(dfd, ".", &names, NULL, alphasort);
-	if (n < 0) {
-		fprintf(stderr, "nsisolate: cannot list %s: %s\n", NSI_SESSIONS_DIR,
-			strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	printf("%-12s %-16s %-14s %-22s %8s  %-19s %s\n", "SESSION", "USER", "SERVICE", "TTY/HOST",
-	       "INIT", "STARTED", "NAMESPACES");
-	for (int i = 0; i < n; i++) {
-		struct session_record rec;
-		struct init_proc init;
-		int fd = -1;
-		char when[32] = "?", ns[64], where[300], pid[16] = "?", shared[32] = "";
-		struct tm tm;
-		time_t t;
-
-		if (names[i]->d_name[0] != '.' &&
-		    record_read(dfd, names[i]->d_name, 0, &rec, &fd) == 0) {
-			/* A record nobody holds is a session whose PID 1 died: not live. */
-			if (record_alive(fd)) {
-				t = (time_t)rec.start;
-				if (localtime_r(&t, &tm))
-					strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-				format_ns(rec.clone_ns, ns, sizeof(ns));
-				(void)xsnprintf(where, sizeof(where), "%s%s%s",
-						rec.tty[0] ? rec.tty : "-", rec.rhost[0] ? " " : "",
-						rec.rhost);
-				/* PID 1 as we number it: the record's pid may be another's. */
-				if (find_init(&rec, fd, &init) == 0) {
-					(void)xsnprintf(pid, sizeof(pid), "%d", (int)init.pid);
-					init_proc_close(&init);
-				}
-				/* A shared one says how many logins it has; the others have one. */
-				if (rec.shared)
-					(void)xsnprintf(shared, sizeof(shared),
-							" (shared, %u login%s)", rec.logins,
-							rec.logins == 1 ? "" : "s");
-				printf("%-12" PRIu64 " %-16s %-14s %-22s %8s  %-19s %s%s%s\n",
-				       rec.id, rec.user, rec.service, where, pid, when, ns, shared,
-				       rec.linger ? " (linger)" : "");
-			}
-			close(fd);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return EXIT_OK;
-}
-
 /* Find the record of SESSION (a record name) or of the session holding process PID. */
-static int
-find_session(int dfd, const char *arg, struct session_record *rec, int *ret_fd)
+int
+sessions_find(int dfd, const char *arg, struct session_record *rec, int *ret_fd)
 {
 	uint64_t v;
 
@@ -307,20 +224,20 @@ cmd_enter(int argc, char **argv)
 	cmd = argc > 2 ? argv + 2 + (strcmp(argv[2], "--") == 0) : NULL;
 	if (cmd && !*cmd)
 		cmd = NULL;
-	dfd = open_sessions_dir();
+	dfd = sessions_open_dir();
 	if (dfd < 0)
 		return errno == ENOENT ? EXIT_NO : EXIT_RUNTIME;
-	r = find_session(dfd, argv[1], &rec, &rfd);
+	r = sessions_find(dfd, argv[1], &rec, &rfd);
 	if (r < 0 || !record_alive(rfd)) {
 		fprintf(stderr, "nsisolate: no live session '%s' (see nsisolate list)\n", argv[1]);
 		return EXIT_NO;
 	}
 	/*
-	 * Only the session's PID 1, proven to be it (find_init): we are about to take its root
+	 * Only the session's PID 1, proven to be it (sessions_find_init): we are about to take its root
 	 * and run a root shell there, and any other process in the session's namespaces may
 	 * be the user's, chrooted into a tree of their own.
 	 */
-	r = find_init(&rec, rfd, &init);
+	r = sessions_find_init(&rec, rfd, &init);
 	if (r < 0) {
 		fprintf(stderr,
 			"nsisolate: session %" PRIu64 ": no process here is its PID 1 (the record "
@@ -331,7 +248,7 @@ cmd_enter(int argc, char **argv)
 	/*
 	 * PID 1's root, taken before joining: setns(CLONE_NEWNS) leaves us at the namespace's
 	 * root, which is not the session's when its login program ran chrooted.  Through the
-	 * /proc directory that find_init checked: it never names another process.
+	 * /proc directory that sessions_find_init checked: it never names another process.
 	 */
 	rootfd = openat(init.procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
