@@ -75,6 +75,8 @@ struct session {
 void send_reply(const struct nsi_reply *reply, const int *fds, size_t nfds);
 /* The same on another module's socket: a login that joins a shared session (share.c). */
 void send_reply_to(int fd, const struct nsi_reply *reply, const int *fds, size_t nfds);
+/* One message and up to two fds (SCM_RIGHTS) on `sock`: 0, or -errno (-EPIPE: sent short). */
+int send_with_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds);
 
 /*
  * The helper's error style: setup code that cannot go on calls die(), which knows the stage.

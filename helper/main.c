@@ -39,14 +39,17 @@ getpwuid(uid_t uid)
 	return NULL;
 }
 
-void
-send_reply_to(int fd, const struct nsi_reply *reply, const int *fds, size_t nfds)
+int
+send_with_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 2)] = {0};
-	struct iovec iov = {.iov_base = (void *)reply, .iov_len = sizeof(*reply)};
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
 
-	if (nfds > 0 && nfds <= 2) {
+	if (nfds > 2)
+		return -EINVAL;
+	if (nfds > 0) {
 		struct cmsghdr *c;
 
 		msg.msg_control = cbuf;
@@ -57,9 +60,19 @@ send_reply_to(int fd, const struct nsi_reply *reply, const int *fds, size_t nfds
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	/* MSG_NOSIGNAL: a module that gave up must not kill us with SIGPIPE mid-cleanup. */
-	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	/* MSG_NOSIGNAL: a peer that gave up must not kill us with SIGPIPE mid-cleanup. */
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EPIPE;
+}
+
+void
+send_reply_to(int fd, const struct nsi_reply *reply, const int *fds, size_t nfds)
+{
+	(void)send_with_fds(fd, reply, sizeof(*reply), fds, nfds);
 }
 
 void

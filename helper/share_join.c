@@ -56,20 +56,9 @@ connect_to(int user_dir_fd, uint64_t id, pid_t pid)
 static int
 send_request(int fd, const struct share_request *req, int login_pidfd)
 {
-	int fds[2] = {login_pidfd, NSI_CONTROL_FD};
-	char cbuf[CMSG_SPACE(sizeof(fds))] = {0};
-	struct iovec iov = {.iov_base = (void *)req, .iov_len = sizeof(*req)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	const int fds[2] = {login_pidfd, NSI_CONTROL_FD};
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*req) ? 0 : -EPIPE;
+	return send_with_fds(fd, req, sizeof(*req), fds, 2);
 }
 
 /*
